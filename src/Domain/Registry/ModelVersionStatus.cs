@@ -1,0 +1,7 @@
+namespace MLOps.Domain.Registry;
+
+public enum ModelVersionStatus
+{
+    Active,
+    Archived,
+}
