@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using MLOps.Domain.Problems;
 
@@ -17,6 +18,7 @@ public sealed partial record FeatureSchema(IReadOnlyList<FeatureSpec> Features, 
     private Dictionary<string, int>? _index;
 
     /// <summary>Position of each feature by name, for record parsing.</summary>
+    [JsonIgnore]
     public IReadOnlyDictionary<string, int> Index =>
         _index ??= Features.Select((f, i) => (f.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
 

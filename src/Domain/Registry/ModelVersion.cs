@@ -28,6 +28,7 @@ public sealed record ModelVersion
     public required VersionMetadata Metadata { get; init; }
 
     /// <summary>The schema records are checked against: the registered one, or one derived from the inputs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public FeatureSchema? Features => Metadata.Features;
 
     public DateTimeOffset? ArchivedAt { get; init; }

@@ -1,0 +1,4 @@
+using MLOps.Functions.Local;
+
+var app = LocalFunctionsHost.Build(args);
+await app.RunAsync();

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MLOps.Functions.Http;
+
+/// <summary>Every HTTP function of the app. The local host maps exactly these; a test checks the Azure bindings match.</summary>
+public static class FunctionCatalog
+{
+    public static IReadOnlyList<HttpFunction> Http { get; } =
+    [
+        new("Health", "GET", "health", r => Get<HealthFunctions>(r).Health(r)),
+        new("OpenApiDocument", "GET", "openapi.json", r => Get<OpenApiFunctions>(r).Document(r)),
+        new("ApiReference", "GET", "docs", r => Get<OpenApiFunctions>(r).Reference(r)),
+
+        new("ListModels", "GET", "models", r => Get<RegistryFunctions>(r).ListModels(r)),
+        new("GetModel", "GET", "models/{name}", r => Get<RegistryFunctions>(r).GetModel(r, V(r, "name"))),
+        new("RegisterModelVersion", "POST", "models/{name}/versions", r => Get<RegistryFunctions>(r).RegisterVersion(r, V(r, "name"))),
+        new("ListModelVersions", "GET", "models/{name}/versions", r => Get<RegistryFunctions>(r).ListVersions(r, V(r, "name"))),
+        new("GetModelVersion", "GET", "models/{name}/versions/{version}", r => Get<RegistryFunctions>(r).GetVersion(r, V(r, "name"), V(r, "version"))),
+        new("ArchiveModelVersion", "POST", "models/{name}/versions/{version}/archive", r => Get<RegistryFunctions>(r).ArchiveVersion(r, V(r, "name"), V(r, "version"))),
+        new("ListAliases", "GET", "models/{name}/aliases", r => Get<RegistryFunctions>(r).ListAliases(r, V(r, "name"))),
+        new("GetAlias", "GET", "models/{name}/aliases/{alias}", r => Get<RegistryFunctions>(r).GetAlias(r, V(r, "name"), V(r, "alias"))),
+        new("SetAlias", "PUT", "models/{name}/aliases/{alias}", r => Get<RegistryFunctions>(r).SetAlias(r, V(r, "name"), V(r, "alias"))),
+        new("DeleteAlias", "DELETE", "models/{name}/aliases/{alias}", r => Get<RegistryFunctions>(r).DeleteAlias(r, V(r, "name"), V(r, "alias"))),
+        new("GetAliasHistory", "GET", "models/{name}/aliases/{alias}/history", r => Get<RegistryFunctions>(r).GetAliasHistory(r, V(r, "name"), V(r, "alias"))),
+        new("GetModelAudit", "GET", "models/{name}/audit", r => Get<RegistryFunctions>(r).GetAudit(r, V(r, "name"))),
+
+        new("Predict", "POST", "models/{name}/predict", r => Get<PredictionFunctions>(r).Predict(r, V(r, "name"))),
+
+        new("InferV2", "POST", "v2/models/{name}/infer", r => Get<InferenceFunctions>(r).Infer(r, V(r, "name"), null)),
+        new("InferV2Version", "POST", "v2/models/{name}/versions/{version}/infer", r => Get<InferenceFunctions>(r).Infer(r, V(r, "name"), V(r, "version"))),
+        new("ModelMetadataV2", "GET", "v2/models/{name}", r => Get<InferenceFunctions>(r).Metadata(r, V(r, "name"), null)),
+        new("ModelMetadataV2Version", "GET", "v2/models/{name}/versions/{version}", r => Get<InferenceFunctions>(r).Metadata(r, V(r, "name"), V(r, "version"))),
+        new("ModelReadyV2", "GET", "v2/models/{name}/ready", r => Get<InferenceFunctions>(r).Ready(r, V(r, "name"), null)),
+    ];
+
+    private static T Get<T>(HttpRequest request)
+        where T : notnull => request.HttpContext.RequestServices.GetRequiredService<T>();
+
+    private static string V(HttpRequest request, string name) => request.RouteValues[name]?.ToString() ?? string.Empty;
+}

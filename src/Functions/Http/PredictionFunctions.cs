@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using MLOps.Domain.Features;
+using MLOps.Domain.Problems;
+using MLOps.Domain.Registry;
+using MLOps.Domain.Security;
+using MLOps.Functions.Configuration;
+using MLOps.Functions.PredictionLog;
+using MLOps.Functions.Scoring;
+using MLOps.Functions.Telemetry;
+
+namespace MLOps.Functions.Http;
+
+/// <summary>Scores tabular records: <c>POST /api/models/{name}/predict</c>.</summary>
+public sealed class PredictionFunctions(
+    FunctionRunner runner,
+    AliasResolver aliases,
+    ModelSessionCache sessions,
+    Scorer scorer,
+    PredictionLogQueue log,
+    MLOpsMetrics metrics,
+    TimeProvider time,
+    IOptions<PredictionOptions> options)
+{
+    public Task<IResult> Predict(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
+    {
+        RegistryRules.EnsureModelName(name);
+        var selector = ModelSelector.From(request);
+        using var body = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        var inputs = RecordsOf(body.RootElement);
+
+        var version = await selector.ResolveAsync(name, aliases, ct).ConfigureAwait(false);
+        using var lease = await sessions.AcquireAsync(name, version, ct).ConfigureAwait(false);
+        var session = lease.Session;
+        var schema = session.Version.Features
+            ?? throw MLOpsException.Validation($"Version {version} of '{name}' has no feature schema, so it cannot take records; use POST /api/v2/models/{name}/infer with tensors.");
+
+        var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
+        var result = scorer.Score(session, batch);
+
+        var now = time.GetUtcNow();
+        var ids = new string[batch.Rows];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = PredictionId.New(now);
+        }
+
+        var loggedInputs = new JsonRecordInputs(inputs.Clone());
+        for (var i = 0; i < ids.Length; i++)
+        {
+            log.TryEnqueue(new PredictionRecord(ids[i], now, name, version, loggedInputs, result, i));
+        }
+
+        metrics.RowsScored(name, version, batch.Rows);
+        return new PredictionResponse(name, version, selector.Alias, ids, result);
+    });
+
+    private static JsonElement RecordsOf(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw MLOpsException.Validation("The body must be a JSON object like {\"inputs\": [{...}, ...]}.");
+        }
+
+        JsonElement? inputs = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.NameEquals("inputs"))
+            {
+                inputs = property.Value;
+            }
+            else
+            {
+                throw MLOpsException.Validation($"Unknown property '{(property.Name.Length > 64 ? property.Name[..64] : property.Name)}'; the body takes only 'inputs'.", [new(property.Name, null, "Unknown property.")]);
+            }
+        }
+
+        return inputs ?? throw MLOpsException.Validation("The body has no 'inputs' array of records.", [new("inputs", null, "Missing.")]);
+    }
+}

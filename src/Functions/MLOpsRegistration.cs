@@ -1,0 +1,73 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MLOps.Functions.Configuration;
+using MLOps.Functions.Http;
+using MLOps.Functions.PredictionLog;
+using MLOps.Functions.Registry;
+using MLOps.Functions.Scoring;
+using MLOps.Functions.Security;
+using MLOps.Functions.Storage;
+using MLOps.Functions.Telemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace MLOps.Functions;
+
+/// <summary>The one registration both hosts call: options, storage, registry, scoring, logging, telemetry, handlers.</summary>
+public static class MLOpsRegistration
+{
+    public static IHostApplicationBuilder AddMLOps(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PredictionOptions>().BindConfiguration(PredictionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<MLOpsMetrics>();
+        services.AddSingleton<StorageClients>();
+        services.AddSingleton<StorageNames>();
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddSingleton<IModelRegistry, ModelRegistry>();
+        services.AddSingleton<ModelRegistration>();
+        services.AddSingleton<ModelSessionCache>();
+        services.AddSingleton<AliasResolver>();
+        services.AddHostedService<AliasRefreshService>();
+        services.AddSingleton<Scorer>();
+
+        services.AddSingleton<PredictionLogQueue>();
+        services.AddSingleton<IPredictionLogSink, BlobPredictionLogSink>();
+        services.AddHostedService<PredictionLogWriter>();
+
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<FunctionRunner>();
+        services.AddSingleton<HealthFunctions>();
+        services.AddSingleton<OpenApiFunctions>();
+        services.AddSingleton<RegistryFunctions>();
+        services.AddSingleton<PredictionFunctions>();
+        services.AddSingleton<InferenceFunctions>();
+
+        AddTelemetry(builder);
+        return builder;
+    }
+
+    private static void AddTelemetry(IHostApplicationBuilder builder)
+    {
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(MLOpsMetrics.MeterName))
+            .WithTracing(tracing => tracing.AddSource("Azure.*"));
+
+        // Export only where a destination is configured; locally the meters still feed tests and dotnet-counters.
+        if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)
+        {
+            telemetry
+                .WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = connectionString))
+                .WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = connectionString));
+        }
+    }
+}

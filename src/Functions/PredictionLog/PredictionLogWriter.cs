@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MLOps.Functions.Configuration;
+using MLOps.Functions.Scoring;
+using MLOps.Functions.Telemetry;
+
+namespace MLOps.Functions.PredictionLog;
+
+/// <summary>Drains the prediction log queue in batches to storage, off the request path; flushes on shutdown.</summary>
+public sealed partial class PredictionLogWriter(
+    PredictionLogQueue queue,
+    IPredictionLogSink sink,
+    IOptions<PredictionLogOptions> options,
+    MLOpsMetrics metrics,
+    TimeProvider time,
+    ILogger<PredictionLogWriter> logger) : BackgroundService
+{
+    private static readonly TimeSpan ShutdownFlushBudget = TimeSpan.FromSeconds(20);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Stop taking rows, then let ExecuteAsync drain what is buffered before the host goes.
+        queue.Complete();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(ShutdownFlushBudget);
+        var execution = ExecuteTask ?? Task.CompletedTask;
+        await Task.WhenAny(execution, Task.Delay(Timeout.Infinite, budget.Token)).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var batch = new List<PredictionRecord>(settings.BatchSize);
+        var reader = queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var deadline = time.GetUtcNow() + settings.FlushInterval;
+            while (batch.Count < settings.BatchSize)
+            {
+                if (reader.TryRead(out var record))
+                {
+                    batch.Add(record);
+                    continue;
+                }
+
+                var wait = deadline - time.GetUtcNow();
+                if (wait <= TimeSpan.Zero || reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                using var timeout = new CancellationTokenSource(wait, time);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            await FlushAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    internal async Task FlushAsync(IReadOnlyList<PredictionRecord> batch)
+    {
+        foreach (var group in batch.GroupBy(r => new PredictionLogSegment(r.Model, r.Version, Hour(r.At))))
+        {
+            var rows = group.Count();
+            try
+            {
+                var lines = Serialize(group);
+                await sink.AppendAsync(group.Key, lines.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+                metrics.PredictionLogWritten(rows);
+            }
+            catch (Exception ex)
+            {
+                metrics.PredictionLogFailed(rows);
+                LogWriteFailed(logger, rows, group.Key.Model, group.Key.Version, ex);
+            }
+        }
+    }
+
+    internal static ArrayBufferWriter<byte> Serialize(IEnumerable<PredictionRecord> records)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        foreach (var record in records)
+        {
+            writer.Reset(buffer);
+            writer.WriteStartObject();
+            writer.WriteString("predictionId", record.PredictionId);
+            writer.WriteString("timestamp", record.At);
+            writer.WriteString("model", record.Model);
+            writer.WriteNumber("version", record.Version);
+            writer.WritePropertyName("inputs");
+            record.Inputs.WriteRow(writer, record.Row);
+            writer.WriteStartObject("outputs");
+            PredictionJson.WriteOutputs(writer, record.Result, record.Row);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.Flush();
+            buffer.Write("\n"u8);
+        }
+
+        return buffer;
+    }
+
+    private static DateTimeOffset Hour(DateTimeOffset at) =>
+        new(at.UtcDateTime.Year, at.UtcDateTime.Month, at.UtcDateTime.Day, at.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Rows} prediction log rows of {Model} version {Version}; they are lost")]
+    private static partial void LogWriteFailed(ILogger logger, int rows, string model, int version, Exception exception);
+}

@@ -1,0 +1,37 @@
+using MLOps.Domain.Registry;
+using MLOps.Domain.Security;
+using MLOps.Domain.Signatures;
+
+namespace MLOps.Functions.Registry;
+
+/// <summary>Registered models, their immutable versions, aliases, alias history and audit trail.</summary>
+public interface IModelRegistry
+{
+    Task<ModelVersion> RegisterAsync(string model, ReadOnlyMemory<byte> artifact, ModelSignature signature, VersionMetadata metadata, Principal by, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken cancellationToken);
+
+    Task<RegisteredModel> GetModelAsync(string model, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken cancellationToken);
+
+    Task<ModelVersion> GetVersionAsync(string model, int version, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AliasAssignment>> ListAliasesAsync(string model, CancellationToken cancellationToken);
+
+    Task<AliasAssignment?> FindAliasAsync(string model, string alias, CancellationToken cancellationToken);
+
+    /// <summary>Points an alias at a version; <paramref name="prepare"/> runs (once) after checks and before the commit.</summary>
+    Task<AliasAssignment> MoveAliasAsync(AliasMoveCommand command, Func<ModelVersion, CancellationToken, Task> prepare, CancellationToken cancellationToken);
+
+    Task RemoveAliasAsync(string model, string alias, string? reason, string? ifMatch, Principal by, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AliasMove>> GetAliasHistoryAsync(string model, string alias, CancellationToken cancellationToken);
+
+    Task<ModelVersion> ArchiveAsync(string model, int version, string? reason, Principal by, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AuditEntry>> GetAuditAsync(string model, int max, CancellationToken cancellationToken);
+
+    /// <summary>The artifact's bytes, after checking they still hash to the registered SHA-256.</summary>
+    Task<byte[]> ReadArtifactAsync(ModelVersion version, CancellationToken cancellationToken);
+}

@@ -1,0 +1,229 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MLOps.Domain.Features;
+using MLOps.Domain.Problems;
+
+namespace MLOps.Functions.Scoring;
+
+/// <summary>Runs validated feature batches through a model session and reads its answer.</summary>
+public sealed class Scorer
+{
+    private readonly RunOptions _runOptions = new();
+
+    public ScoreResult Score(ModelSession model, FeatureBatch batch)
+    {
+        var schema = batch.Schema;
+        var inputNames = new List<string>(schema.PackedInput is null ? schema.Features.Count : 1);
+        using var inputs = new DisposableList<OrtValue>(inputNames.Capacity);
+        if (schema.PackedInput is { } packed)
+        {
+            inputNames.Add(packed);
+            inputs.Add(Pack(model, packed, batch));
+        }
+        else
+        {
+            var metadata = model.Session.InputMetadata;
+            for (var f = 0; f < schema.Features.Count; f++)
+            {
+                var name = schema.Features[f].Name;
+                var rank = metadata[name].Dimensions.Length;
+                long[] shape = rank == 1 ? [batch.Rows] : [batch.Rows, 1];
+                inputNames.Add(name);
+                inputs.Add(Column(batch.Columns[f], shape));
+            }
+        }
+
+        var plan = model.Plan;
+        using var outputs = Run(model, inputNames, inputs);
+        var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        var outputNames = model.Session.OutputNames;
+        for (var i = 0; i < outputNames.Count; i++)
+        {
+            byName[outputNames[i]] = outputs[i];
+        }
+
+        long[]? intLabels = null;
+        string[]? stringLabels = null;
+        if (plan.LabelOutput is { } labelName)
+        {
+            switch (TensorValues.ToArray(byName[labelName]))
+            {
+                case long[] l: intLabels = l; break;
+                case int[] i: intLabels = Array.ConvertAll(i, x => (long)x); break;
+                case string[] s: stringLabels = s; break;
+            }
+        }
+
+        float[]? probabilities = null;
+        IReadOnlyList<string> classNames = plan.ClassLabels;
+        if (plan.ProbabilityOutput is { } probabilityName)
+        {
+            (probabilities, classNames) = plan.ProbabilitiesAreZipMap
+                ? ReadZipMap(byName[probabilityName], batch.Rows)
+                : ReadProbabilityTensor(byName[probabilityName], batch.Rows, plan.ClassLabels);
+        }
+
+        double[]? values = null;
+        if (plan.ValueOutput is { } valueName)
+        {
+            values = TensorValues.ToArray(byName[valueName]) switch
+            {
+                float[] f => Array.ConvertAll(f, x => (double)x),
+                double[] d => d,
+                _ => null,
+            };
+        }
+
+        var others = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+        foreach (var name in plan.OtherOutputs)
+        {
+            if (byName[name].OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
+            {
+                others[name] = TensorValues.ToRows(byName[name], batch.Rows);
+            }
+        }
+
+        return new ScoreResult
+        {
+            Rows = batch.Rows,
+            IntLabels = intLabels,
+            StringLabels = stringLabels,
+            Probabilities = probabilities,
+            ClassNames = classNames,
+            Values = values,
+            OtherOutputs = others,
+        };
+    }
+
+    /// <summary>Runs the session on prepared inputs; ONNX Runtime's own errors become a 400 that names them.</summary>
+    internal IDisposableReadOnlyCollection<OrtValue> Run(ModelSession model, IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs)
+    {
+        try
+        {
+            return model.Session.Run(_runOptions, inputNames, inputs, model.Session.OutputNames);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            // The inputs passed our checks but the model still refused them (a shape it cannot take, say).
+            throw MLOpsException.Validation($"The model rejected the input: {ex.Message}");
+        }
+    }
+
+    private static OrtValue Column(Array column, long[] shape) => column switch
+    {
+        float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
+        double[] d => OrtValue.CreateTensorValueFromMemory(d, shape),
+        int[] i => OrtValue.CreateTensorValueFromMemory(i, shape),
+        long[] l => OrtValue.CreateTensorValueFromMemory(l, shape),
+        bool[] b => OrtValue.CreateTensorValueFromMemory(b, shape),
+        string[] s => Strings(s, shape),
+        _ => throw new NotSupportedException(column.GetType().Name),
+    };
+
+    internal static OrtValue Strings(string[] values, long[] shape)
+    {
+        var tensor = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+        for (var i = 0; i < values.Length; i++)
+        {
+            tensor.StringTensorSetElementAt(values[i].AsSpan(), i);
+        }
+
+        return tensor;
+    }
+
+    private static OrtValue Pack(ModelSession model, string input, FeatureBatch batch)
+    {
+        var features = batch.Schema.Features.Count;
+        long[] shape = [batch.Rows, features];
+        if (model.Session.InputMetadata[input].ElementDataType == TensorElementType.Double)
+        {
+            var packedDoubles = new double[batch.Rows * features];
+            for (var f = 0; f < features; f++)
+            {
+                var column = batch.Columns[f];
+                for (var r = 0; r < batch.Rows; r++)
+                {
+                    packedDoubles[(r * features) + f] = Number(column, r);
+                }
+            }
+
+            return OrtValue.CreateTensorValueFromMemory(packedDoubles, shape);
+        }
+
+        var packed = new float[batch.Rows * features];
+        for (var f = 0; f < features; f++)
+        {
+            var column = batch.Columns[f];
+            if (column is float[] floats)
+            {
+                for (var r = 0; r < batch.Rows; r++)
+                {
+                    packed[(r * features) + f] = floats[r];
+                }
+            }
+            else
+            {
+                for (var r = 0; r < batch.Rows; r++)
+                {
+                    packed[(r * features) + f] = (float)Number(column, r);
+                }
+            }
+        }
+
+        return OrtValue.CreateTensorValueFromMemory(packed, shape);
+    }
+
+    private static double Number(Array column, int row) => column switch
+    {
+        float[] f => f[row],
+        double[] d => d[row],
+        int[] i => i[row],
+        long[] l => l[row],
+        bool[] b => b[row] ? 1 : 0,
+        _ => throw new NotSupportedException(column.GetType().Name),
+    };
+
+    private static (float[], IReadOnlyList<string>) ReadProbabilityTensor(OrtValue value, int rows, IReadOnlyList<string> labels)
+    {
+        var data = TensorValues.ToArray(value) switch
+        {
+            float[] f => f,
+            double[] d => Array.ConvertAll(d, x => (float)x),
+            _ => [],
+        };
+        var classes = rows == 0 ? 0 : data.Length / rows;
+        IReadOnlyList<string> names = labels.Count == classes
+            ? labels
+            : Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return (data, names);
+    }
+
+    private static (float[], IReadOnlyList<string>) ReadZipMap(OrtValue sequence, int rows)
+    {
+        var allocator = OrtAllocator.DefaultInstance;
+        string[] names = [];
+        float[] probabilities = [];
+        var count = sequence.GetValueCount();
+        for (var r = 0; r < count; r++)
+        {
+            using var map = sequence.GetValue(r, allocator);
+            using var keys = map.GetValue(0, allocator);
+            using var values = map.GetValue(1, allocator);
+            if (r == 0)
+            {
+                names = TensorValues.ToArray(keys) switch
+                {
+                    string[] s => s,
+                    long[] l => Array.ConvertAll(l, x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    _ => [],
+                };
+                probabilities = new float[rows * names.Length];
+            }
+
+            var row = values.GetTensorDataAsSpan<float>();
+            row[..Math.Min(row.Length, names.Length)].CopyTo(probabilities.AsSpan(r * names.Length));
+        }
+
+        return (probabilities, names);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using MLOps.Domain.Problems;
+using MLOps.Domain.Security;
+using MLOps.Functions.Configuration;
+
+namespace MLOps.Functions.Security;
+
+/// <summary>Checks the <c>x-functions-key</c> header against the configured keys and says who is calling.</summary>
+/// <remarks>
+/// Keys are held only as SHA-256 hashes and compared hash to hash with a fixed-time comparison,
+/// so neither memory dumps nor response timing reveal a key. The key itself is never logged.
+/// </remarks>
+public sealed class ApiKeyStore
+{
+    public const string HeaderName = "x-functions-key";
+    private const int MinKeyLength = 16;
+
+    private readonly List<(byte[] Hash, Principal Principal)> _keys = [];
+
+    public ApiKeyStore(IOptions<AuthOptions> options)
+    {
+        foreach (var key in options.Value.Keys)
+        {
+            if (key.Key.Length < MinKeyLength)
+            {
+                throw new OptionsValidationException(AuthOptions.SectionName, typeof(AuthOptions), [$"API key '{key.Name}' is shorter than {MinKeyLength} characters."]);
+            }
+
+            if (!Enum.TryParse<Role>(key.Role, ignoreCase: true, out var role))
+            {
+                throw new OptionsValidationException(AuthOptions.SectionName, typeof(AuthOptions), [$"API key '{key.Name}' has unknown role '{key.Role}'; use reader, operator, approver or admin."]);
+            }
+
+            _keys.Add((Hash(key.Key), new Principal(string.IsNullOrWhiteSpace(key.Name) ? role.ToString().ToLowerInvariant() : key.Name, role)));
+        }
+
+        if (Environment.GetEnvironmentVariable(AuthOptions.AdminKeyVariable) is { Length: > 0 } admin)
+        {
+            if (admin.Length < MinKeyLength)
+            {
+                throw new OptionsValidationException(AuthOptions.SectionName, typeof(AuthOptions), [$"{AuthOptions.AdminKeyVariable} is shorter than {MinKeyLength} characters."]);
+            }
+
+            _keys.Add((Hash(admin), new Principal("local-admin", Role.Admin)));
+        }
+    }
+
+    public int Count => _keys.Count;
+
+    /// <summary>The caller, if <paramref name="presentedKey"/> is a known key and its role grants <paramref name="required"/>; otherwise 401 or 403.</summary>
+    public Principal Authorize(string? presentedKey, Role required)
+    {
+        if (string.IsNullOrEmpty(presentedKey))
+        {
+            throw new MLOpsException(ProblemKind.Unauthorized, "Unauthorized.", $"Send an API key in the '{HeaderName}' header.");
+        }
+
+        if (presentedKey.Length > 512 || !TryFind(presentedKey, out var principal))
+        {
+            throw new MLOpsException(ProblemKind.Unauthorized, "Unauthorized.", $"The key in the '{HeaderName}' header is not valid.");
+        }
+
+        if (!principal.Has(required))
+        {
+            throw new MLOpsException(ProblemKind.Forbidden, "Forbidden.", $"This key has role '{principal.Role.ToString().ToLowerInvariant()}'; this operation needs '{required.ToString().ToLowerInvariant()}'.");
+        }
+
+        return principal;
+    }
+
+    private bool TryFind(string key, out Principal principal)
+    {
+        var hash = Hash(key);
+        principal = null!;
+        var found = false;
+
+        // Compare against every key so the time taken does not depend on which (if any) matched.
+        foreach (var (candidate, p) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(candidate, hash))
+            {
+                principal = p;
+                found = true;
+            }
+        }
+
+        return found;
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+}

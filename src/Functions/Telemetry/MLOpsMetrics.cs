@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+
+namespace MLOps.Functions.Telemetry;
+
+/// <summary>The app's metrics, on meter <see cref="MeterName"/>, exported through OpenTelemetry.</summary>
+public sealed class MLOpsMetrics : IDisposable
+{
+    public const string MeterName = "MLOps";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _rowsScored;
+    private readonly Counter<long> _logRowsDropped;
+    private readonly Counter<long> _logRowsWritten;
+    private readonly Counter<long> _logWriteFailures;
+    private readonly Histogram<double> _modelLoadMs;
+    private long _droppedTotal;
+
+    public MLOpsMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _rowsScored = _meter.CreateCounter<long>("mlops.prediction.rows", "{row}", "Rows scored");
+        _logRowsDropped = _meter.CreateCounter<long>("mlops.prediction_log.dropped", "{row}", "Scored rows not logged because the buffer was full");
+        _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
+        _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
+        _modelLoadMs = _meter.CreateHistogram<double>("mlops.model.load_duration", "ms", "Time to load a model version");
+    }
+
+    /// <summary>Rows shed since start, for health reporting and tests.</summary>
+    public long PredictionLogDropped => Interlocked.Read(ref _droppedTotal);
+
+    public void RowsScored(string model, int version, int rows) =>
+        _rowsScored.Add(rows, new("model", model), new("version", version));
+
+    public void PredictionLogDroppedRows(int rows)
+    {
+        Interlocked.Add(ref _droppedTotal, rows);
+        _logRowsDropped.Add(rows);
+    }
+
+    public void PredictionLogWritten(int rows) => _logRowsWritten.Add(rows);
+
+    public void PredictionLogFailed(int rows) => _logWriteFailures.Add(rows);
+
+    public void ModelLoaded(string model, TimeSpan elapsed) => _modelLoadMs.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+
+    public void Dispose() => _meter.Dispose();
+}
