@@ -63,7 +63,7 @@ public static class LocalFunctionsHost
     {
         foreach (var function in FunctionCatalog.Http)
         {
-            app.MapMethods("/api/" + function.Route, [function.Method], (HttpContext context) => function.Handler(context.Request))
+            app.MapMethods("/api/" + function.Route, [function.Method], (HttpRequest request) => function.Handler(request))
                 .WithName(function.Name)
                 .WithMetadata(new FormOptions { MultipartBodyLengthLimit = long.MaxValue });
         }

@@ -47,7 +47,7 @@ public sealed class InferenceFunctions(
 
         var outputNames = SelectOutputs(session, requested);
         var outputs = new List<(string Name, string Datatype, long[] Shape, Array Data)>();
-        using (var inputValues = new DisposableList<OrtValue>(tensors.Count))
+        using (var inputValues = new OrtValueList(tensors.Count))
         {
             foreach (var tensor in tensors)
             {

@@ -39,7 +39,7 @@ public sealed record ModelUpload(byte[] Model, byte[]? Metadata)
         {
             while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     throw MLOpsException.Validation("Every part needs a 'Content-Disposition: form-data; name=...' header.");
                 }

@@ -40,7 +40,8 @@ public sealed class RegistryFunctions(
         RegistryRules.EnsureModelName(name);
         var upload = await ModelUpload.ReadAsync(request, options.Value.MaxModelBytes, options.Value.MaxMetadataBytes, ct).ConfigureAwait(false);
         var version = await registration.RegisterAsync(name, upload.Model, upload.Metadata, principal, ct).ConfigureAwait(false);
-        return TypedResults.Created($"/api/models/{name}/versions/{version.Version}", ModelVersionResponse.From(version));
+        request.HttpContext.Response.Headers.Location = $"/api/models/{name}/versions/{version.Version}";
+        return TypedResults.Json(ModelVersionResponse.From(version), JsonDefaults.Options, statusCode: StatusCodes.Status201Created);
     });
 
     public Task<IResult> ListVersions(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>

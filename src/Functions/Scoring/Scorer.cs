@@ -14,7 +14,7 @@ public sealed class Scorer
     {
         var schema = batch.Schema;
         var inputNames = new List<string>(schema.PackedInput is null ? schema.Features.Count : 1);
-        using var inputs = new DisposableList<OrtValue>(inputNames.Capacity);
+        using var inputs = new OrtValueList(inputNames.Capacity);
         if (schema.PackedInput is { } packed)
         {
             inputNames.Add(packed);
