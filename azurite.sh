@@ -61,8 +61,8 @@ our_pid() {
   else
     cmdline="$(ps -o command= -p "$pid" 2>/dev/null || true)"
   fi
-  # A recycled pid would be some other program: only an (node) azurite process counts as ours.
-  if [[ "$cmdline" == *azurite* ]]; then echo "$pid"; fi
+  # A recycled pid would be some other program: only an Azurite on this checkout's data folder counts as ours.
+  if [[ "$cmdline" == *azurite* && "$cmdline" == *"$DATA_DIR"* ]]; then echo "$pid"; fi
 }
 
 # Stops pid $1 and its process group (when it leads one), waiting up to 10 s before SIGKILL.
@@ -132,6 +132,12 @@ print_log_tail() {
 }
 
 cmd_start() {
+  # Two starts at once (e.g. run.sh and test.sh) must not race for the ports and the pid file.
+  mkdir -p "$STATE_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$STATE_DIR/start.lock"
+    flock -w $((START_TIMEOUT + 120)) 9 || { err "another azurite.sh start holds $STATE_DIR/start.lock"; exit 1; }
+  fi
   local up
   up="$(ports_up)"
   if [[ "$up" == 3 ]]; then
@@ -190,9 +196,9 @@ cmd_start() {
   # the calling terminal does not reach it. A background job of a script is no group leader, so setsid
   # execs in place and $! is Azurite's own pid.
   if command -v setsid >/dev/null 2>&1; then
-    (cd "$ROOT" && exec setsid nohup "$AZURITE_BIN" "${args[@]}" >"$LOG_FILE" 2>&1 </dev/null) &
+    (cd "$ROOT" && exec setsid nohup "$AZURITE_BIN" "${args[@]}" >"$LOG_FILE" 2>&1 </dev/null 9>&-) &
   else
-    (cd "$ROOT" && exec nohup "$AZURITE_BIN" "${args[@]}" >"$LOG_FILE" 2>&1 </dev/null) &
+    (cd "$ROOT" && exec nohup "$AZURITE_BIN" "${args[@]}" >"$LOG_FILE" 2>&1 </dev/null 9>&-) &
   fi
   pid=$!
   echo "$pid" >"$PID_FILE"

@@ -1,20 +1,27 @@
-// The quickstart: generate a churn model and dataset, register the model, make it champion, predict.
+// The quickstart: write a churn model, its dataset and metadata; register the model, make it champion, predict.
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLOps.Samples;
 
 var options = QuickstartOptions.Parse(args);
-Directory.CreateDirectory(options.Out);
-var modelPath = Path.Combine(options.Out, "churn.onnx");
-var csvPath = Path.Combine(options.Out, "churn.csv");
-var metadataPath = Path.Combine(options.Out, "churn.metadata.json");
+if (options is null)
+{
+    Console.Error.WriteLine("usage: dotnet run --project samples/Quickstart -- [--url http://127.0.0.1:7071] [--key KEY] [--out samples/out] [--model churn] [--generate-only]");
+    return 2;
+}
 
-var sha = SampleData.WriteChurnCsv(csvPath, 1000);
+Directory.CreateDirectory(options.Out);
+var modelPath = Path.GetFullPath(Path.Combine(options.Out, "churn.onnx"));
+var csvPath = Path.GetFullPath(Path.Combine(options.Out, "churn.csv"));
+var metadataPath = Path.GetFullPath(Path.Combine(options.Out, "churn.metadata.json"));
+
+var sha = SampleData.WriteChurnCsv(csvPath, SampleData.DefaultChurnRows);
 File.WriteAllBytes(modelPath, SampleModels.ChurnClassifier());
 File.WriteAllText(metadataPath, SampleModels.ChurnMetadataJson(sha));
-Console.WriteLine($"Wrote {modelPath}, {csvPath} (1000 rows, sha256 {sha[..12]}...) and {metadataPath}");
+Console.WriteLine($"Wrote {modelPath}\n      {csvPath} ({SampleData.DefaultChurnRows} rows, sha256 {sha})\n      {metadataPath}");
 if (options.GenerateOnly)
 {
     return 0;
@@ -22,89 +29,184 @@ if (options.GenerateOnly)
 
 if (string.IsNullOrEmpty(options.Key))
 {
-    Console.Error.WriteLine("No API key: pass --key, set MLOPS_ADMIN_KEY, or start the backend with ./run.sh (it writes .mlops/admin.key).");
+    Console.Error.WriteLine("No API key: pass --key, set MLOPS_ADMIN_KEY, or start the local host first (it writes .mlops/admin.key).");
     return 1;
 }
 
-using var http = new HttpClient { BaseAddress = new Uri(options.Url), Timeout = TimeSpan.FromSeconds(60) };
+using var http = new HttpClient { BaseAddress = new Uri(options.Url + "/"), Timeout = TimeSpan.FromSeconds(100) };
 http.DefaultRequestHeaders.Add("x-functions-key", options.Key);
+var curlAuth = "-H \"x-functions-key: $MLOPS_ADMIN_KEY\"";
+var model = Uri.EscapeDataString(options.Model);
 
-Console.WriteLine($"\n1. Register a version\n   curl -H \"x-functions-key: $MLOPS_ADMIN_KEY\" -F model=@{modelPath} -F \"metadata=<{metadataPath};type=application/json\" {options.Url}/api/models/{options.Model}/versions");
-using var upload = new MultipartFormDataContent();
-var file = new ByteArrayContent(File.ReadAllBytes(modelPath));
-file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-upload.Add(file, "model", "churn.onnx");
-upload.Add(new StringContent(File.ReadAllText(metadataPath), Encoding.UTF8, "application/json"), "metadata");
-var registered = await Send(http.PostAsync($"/api/models/{options.Model}/versions", upload));
-if (registered is null)
+try
 {
+    Console.WriteLine($"\n1. Register a new version of '{options.Model}'");
+    Console.WriteLine($"   curl {curlAuth} -F \"model=@{modelPath};type=application/octet-stream\" -F \"metadata=<{metadataPath};type=application/json\" {options.Url}/api/models/{model}/versions");
+    using var upload = new MultipartFormDataContent();
+    var file = new ByteArrayContent(await File.ReadAllBytesAsync(modelPath));
+    file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+    upload.Add(file, "model", "churn.onnx");
+    upload.Add(new StringContent(await File.ReadAllTextAsync(metadataPath), Encoding.UTF8, "application/json"), "metadata");
+    var registered = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/versions", upload);
+    if (registered is not JsonObject { } answer || answer["version"] is not JsonValue versionValue || !versionValue.TryGetValue<int>(out var version))
+    {
+        return Fail(registered is null ? null : "the answer has no integer 'version'.");
+    }
+
+    Console.WriteLine($"   -> version {version} (sha256 {answer["sha256"]})");
+
+    var aliasBody = JsonSerializer.Serialize(new { version, reason = "quickstart" });
+    Console.WriteLine($"\n2. Make version {version} the champion");
+    Console.WriteLine($"   curl -X PUT {curlAuth} -H \"content-type: application/json\" -d '{aliasBody}' {options.Url}/api/models/{model}/aliases/champion");
+    if (await SendAsync(http, HttpMethod.Put, $"api/models/{model}/aliases/champion", Json(aliasBody)) is null)
+    {
+        return Fail(null);
+    }
+
+    // Three rows from the CSV just written, without the label column: what a caller would send.
+    var records = SampleData.ReadChurnCsv(csvPath).Take(3).Select(SampleData.ToRecord).ToList();
+    var predictBody = JsonSerializer.Serialize(new { inputs = records });
+    Console.WriteLine("\n3. Predict with the champion");
+    Console.WriteLine($"   curl {curlAuth} -H \"content-type: application/json\" -d '{predictBody}' {options.Url}/api/models/{model}/predict");
+    var prediction = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/predict", Json(predictBody));
+    if (prediction is null)
+    {
+        return Fail(null);
+    }
+
+    Console.WriteLine(ConsoleJson.Pretty(prediction));
+    return 0;
+}
+catch (HttpRequestException ex)
+{
+    return Fail($"cannot reach {options.Url} ({ex.Message}). Is the backend running?");
+}
+catch (TaskCanceledException)
+{
+    return Fail($"{options.Url} did not answer in time.");
+}
+
+static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+static int Fail(string? message)
+{
+    if (message is not null)
+    {
+        Console.Error.WriteLine($"Quickstart failed: {message}");
+    }
+
     return 1;
 }
 
-var version = registered["version"]!.GetValue<int>();
-Console.WriteLine($"   -> version {version}, sha256 {registered["sha256"]}");
-
-var aliasBody = JsonSerializer.Serialize(new { version, reason = "quickstart" });
-Console.WriteLine($"\n2. Make it champion\n   curl -X PUT -H \"x-functions-key: $MLOPS_ADMIN_KEY\" -H \"content-type: application/json\" -d '{aliasBody}' {options.Url}/api/models/{options.Model}/aliases/champion");
-if (await Send(http.PutAsync($"/api/models/{options.Model}/aliases/champion", new StringContent(aliasBody, Encoding.UTF8, "application/json"))) is null)
+// Null when the answer is not 2xx, after printing the status and the body (a ProblemDetails document).
+static async Task<JsonNode?> SendAsync(HttpClient http, HttpMethod method, string path, HttpContent content)
 {
-    return 1;
-}
-
-var records = string.Join(",", SampleData.ChurnRows(3, seed: 7).Select(SampleData.ToRecordJson));
-var predictBody = $$"""{"inputs":[{{records}}]}""";
-Console.WriteLine($"\n3. Predict\n   curl -H \"x-functions-key: $MLOPS_ADMIN_KEY\" -H \"content-type: application/json\" -d '{predictBody}' {options.Url}/api/models/{options.Model}/predict");
-var prediction = await Send(http.PostAsync($"/api/models/{options.Model}/predict", new StringContent(predictBody, Encoding.UTF8, "application/json")));
-if (prediction is null)
-{
-    return 1;
-}
-
-Console.WriteLine(prediction.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-return 0;
-
-static async Task<JsonNode?> Send(Task<HttpResponseMessage> call)
-{
-    using var response = await call;
+    using var request = new HttpRequestMessage(method, path) { Content = content };
+    using var response = await http.SendAsync(request);
     var body = await response.Content.ReadAsStringAsync();
     if (!response.IsSuccessStatusCode)
     {
-        Console.Error.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}\n{body}");
+        Console.Error.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
+        Console.Error.WriteLine(ConsoleJson.Pretty(body));
         return null;
     }
 
-    return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body);
+    Console.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
+    try
+    {
+        return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) ?? new JsonObject();
+    }
+    catch (JsonException)
+    {
+        Console.Error.WriteLine($"   the answer is not JSON:\n{body}");
+        return null;
+    }
+}
+
+/// <summary>JSON for people: indented, with quotes and non-ASCII letters left as they are.</summary>
+internal static class ConsoleJson
+{
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Pretty(JsonNode node) => node.ToJsonString(Indented);
+
+    public static string Pretty(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) is { } node ? Pretty(node) : body;
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
 }
 
 /// <summary>Command-line options of the quickstart.</summary>
 internal sealed record QuickstartOptions(string Url, string? Key, string Out, string Model, bool GenerateOnly)
 {
-    public static QuickstartOptions Parse(string[] args)
+    private static readonly string[] ValueOptions = ["--url", "--key", "--out", "--model"];
+
+    /// <summary>The options, or null when the arguments are not understood.</summary>
+    public static QuickstartOptions? Parse(string[] args)
     {
-        string Value(string name, string fallback)
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var generateOnly = false;
+        for (var i = 0; i < args.Length; i++)
         {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+            if (args[i] == "--generate-only")
+            {
+                generateOnly = true;
+            }
+            else if (ValueOptions.Contains(args[i]) && i + 1 < args.Length)
+            {
+                values[args[i]] = args[++i];
+            }
+            else
+            {
+                Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'.");
+                return null;
+            }
         }
 
         var root = FindRepoRoot();
-        var keyFile = root is null ? null : Path.Combine(root, ".mlops", "admin.key");
-        var key = Value("--key", Environment.GetEnvironmentVariable("MLOPS_ADMIN_KEY") ?? (keyFile is not null && File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : string.Empty));
         return new QuickstartOptions(
-            Value("--url", "http://127.0.0.1:7071").TrimEnd('/'),
-            key,
-            Value("--out", Path.Combine(root ?? ".", "samples", "out")),
-            Value("--model", "churn"),
-            args.Contains("--generate-only"));
+            values.GetValueOrDefault("--url", "http://127.0.0.1:7071").TrimEnd('/'),
+            values.GetValueOrDefault("--key") ?? DefaultKey(root),
+            values.GetValueOrDefault("--out") ?? Path.Combine(root ?? ".", "samples", "out"),
+            values.GetValueOrDefault("--model", "churn"),
+            generateOnly);
     }
 
+    // Same order the local host documents: the environment first, then the key file it writes at start-up.
+    private static string? DefaultKey(string? root)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("MLOPS_ADMIN_KEY");
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return fromEnvironment.Trim();
+        }
+
+        var keyFile = root is null ? null : Path.Combine(root, ".mlops", "admin.key");
+        return keyFile is not null && File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : null;
+    }
+
+    // The repository root is the folder holding Serverless.sln, wherever `dotnet run` was started from.
     private static string? FindRepoRoot()
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 

@@ -17,6 +17,9 @@ public static class SampleModels
     /// <summary>Plan categories of the churn model, in one-hot order.</summary>
     public static IReadOnlyList<string> Plans { get; } = ["basic", "pro", "enterprise"];
 
+    /// <summary>Names of the iris model's classes 0, 1 and 2.</summary>
+    public static IReadOnlyList<string> IrisClasses { get; } = ["setosa", "versicolor", "virginica"];
+
     /// <summary>City categories of the house price model, in one-hot order.</summary>
     public static IReadOnlyList<string> Cities { get; } = ["austin", "boston", "denver"];
 
@@ -214,7 +217,10 @@ public static class SampleModels
         return exp.Select(e => e / sum).ToArray();
     }
 
-    /// <summary>Registration metadata for <see cref="PackedIrisClassifier"/>: four float features packed in order into float_input.</summary>
+    /// <summary>
+    /// Registration metadata for <see cref="PackedIrisClassifier"/>: four float features packed in order into
+    /// float_input, and <see cref="IrisClasses"/> as the names of its classes.
+    /// </summary>
     public static string PackedIrisMetadataJson() => Serialize(new
     {
         description = "Sample iris classifier with one packed input (hand-set multinomial logistic regression).",
@@ -222,6 +228,8 @@ public static class SampleModels
         task = "multiclassClassification",
         metrics = new Dictionary<string, double> { ["accuracy"] = 0.96 },
         input = "float_input",
+        // The model's labels are 0, 1, 2; these name them in predictions.
+        classLabels = IrisClasses,
         features = new object[]
         {
             new { name = "sepal_length", type = "float", min = 0, max = 10 },

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing.Template;
 using MLOps.Functions;
-using MLOps.Functions.Configuration;
 using MLOps.Functions.Http;
 
 namespace MLOps.Functions.Local;
@@ -34,14 +34,7 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
 
-        var maxModelBytes = builder.Configuration.GetValue<long?>($"{RegistryOptions.SectionName}:MaxModelBytes") ?? new RegistryOptions().MaxModelBytes;
-        var maxRequestBytes = builder.Configuration.GetValue<long?>($"{PredictionOptions.SectionName}:MaxRequestBytes") ?? new PredictionOptions().MaxRequestBytes;
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            // Handlers enforce their own, tighter limits; this only stops bodies no endpoint would take.
-            kestrel.Limits.MaxRequestBodySize = Math.Max(maxModelBytes + (1024 * 1024), maxRequestBytes);
-            kestrel.AddServerHeader = false;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
@@ -68,7 +61,20 @@ public static class LocalFunctionsHost
                 .WithMetadata(new FormOptions { MultipartBodyLengthLimit = long.MaxValue });
         }
 
+        var matchers = FunctionCatalog.Http
+            .Select(f => (f.Method, Matcher: new TemplateMatcher(TemplateParser.Parse("api/" + f.Route), [])))
+            .ToList();
         app.MapFallback((HttpContext context) =>
-            ProblemResults.Status(404, "Not found.", $"No function answers {context.Request.Method} {context.Request.Path}. See /api/openapi.json.", context.Request));
+        {
+            // A path that a function serves with another method is a 405, as Azure Functions answers it.
+            var allowed = matchers.Where(m => m.Matcher.TryMatch(context.Request.Path, [])).Select(m => m.Method).Distinct().ToList();
+            if (allowed.Count > 0)
+            {
+                context.Response.Headers.Allow = string.Join(", ", allowed);
+                return ProblemResults.Status(405, "Method not allowed.", $"{context.Request.Path} does not take {context.Request.Method}; it takes {string.Join(", ", allowed)}.", context.Request);
+            }
+
+            return ProblemResults.Status(404, "Not found.", $"No function answers {context.Request.Method} {context.Request.Path}. See /api/openapi.json.", context.Request);
+        });
     }
 }

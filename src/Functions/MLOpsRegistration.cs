@@ -1,8 +1,9 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
-using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using MLOps.Functions.Configuration;
 using MLOps.Functions.Http;
 using MLOps.Functions.PredictionLog;
@@ -36,6 +37,11 @@ public static class MLOpsRegistration
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         });
         services.AddSingleton(TimeProvider.System);
+
+        // Both hosts serve HTTP with Kestrel (the isolated worker too, behind the Functions host), whose
+        // default 30 MB body limit would cut model uploads short; handlers enforce the real, tighter limits.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<RegistryOptions>, IOptions<PredictionOptions>>((kestrel, registry, prediction) =>
+            kestrel.Limits.MaxRequestBodySize = Math.Max(registry.Value.MaxModelBytes + (1024 * 1024), prediction.Value.MaxRequestBytes));
         services.AddSingleton<MLOpsMetrics>();
         services.AddSingleton<StorageClients>();
         services.AddSingleton<StorageNames>();

@@ -22,6 +22,12 @@ public static class RequestBody
                 throw MLOpsException.Validation("The request body is empty; send a JSON document.");
             }
 
+            // Checked up front: the JSON reader only notices bad UTF-8 inside a string when it is decoded, far from here.
+            if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+            {
+                throw MLOpsException.Validation("The request body is not valid UTF-8 text.");
+            }
+
             return JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions);
         }
         finally

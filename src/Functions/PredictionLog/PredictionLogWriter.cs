@@ -18,7 +18,9 @@ public sealed partial class PredictionLogWriter(
     TimeProvider time,
     ILogger<PredictionLogWriter> logger) : BackgroundService
 {
+    private const int MaxAttempts = 3;
     private static readonly TimeSpan ShutdownFlushBudget = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -77,16 +79,26 @@ public sealed partial class PredictionLogWriter(
         foreach (var group in batch.GroupBy(r => new PredictionLogSegment(r.Model, r.Version, Hour(r.At))))
         {
             var rows = group.Count();
-            try
+            var lines = Serialize(group);
+            for (var attempt = 1; ; attempt++)
             {
-                var lines = Serialize(group);
-                await sink.AppendAsync(group.Key, lines.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
-                metrics.PredictionLogWritten(rows);
-            }
-            catch (Exception ex)
-            {
-                metrics.PredictionLogFailed(rows);
-                LogWriteFailed(logger, rows, group.Key.Model, group.Key.Version, ex);
+                try
+                {
+                    await sink.AppendAsync(group.Key, lines.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+                    metrics.PredictionLogWritten(rows);
+                    break;
+                }
+                catch (Exception ex) when (attempt < MaxAttempts)
+                {
+                    LogWriteRetry(logger, rows, group.Key.Model, attempt, ex.Message);
+                    await Task.Delay(RetryDelay * attempt, time).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    metrics.PredictionLogFailed(rows);
+                    LogWriteFailed(logger, rows, group.Key.Model, group.Key.Version, ex);
+                    break;
+                }
             }
         }
     }
@@ -118,6 +130,9 @@ public sealed partial class PredictionLogWriter(
 
     private static DateTimeOffset Hour(DateTimeOffset at) =>
         new(at.UtcDateTime.Year, at.UtcDateTime.Month, at.UtcDateTime.Day, at.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Rows} prediction log rows of {Model} failed (attempt {Attempt}), retrying: {Error}")]
+    private static partial void LogWriteRetry(ILogger logger, int rows, string model, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Rows} prediction log rows of {Model} version {Version}; they are lost")]
     private static partial void LogWriteFailed(ILogger logger, int rows, string model, int version, Exception exception);

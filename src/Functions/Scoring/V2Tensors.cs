@@ -57,21 +57,25 @@ public static class V2Tensors
         return tensors;
     }
 
-    public static OrtValue ToOrtValue(V2Tensor tensor) => tensor.Data switch
+    /// <remarks>
+    /// Switches on the declared datatype, not the array's type: the runtime treats byte[] and sbyte[]
+    /// (and ushort[]/short[], uint[]/int[], ulong[]/long[]) as each other, so a type pattern would pick the wrong one.
+    /// </remarks>
+    public static OrtValue ToOrtValue(V2Tensor tensor) => tensor.Datatype switch
     {
-        float[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        double[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        sbyte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        byte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        short[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ushort[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        int[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        uint[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        long[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ulong[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        bool[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        string[] a => Scorer.Strings(a, tensor.Shape),
-        _ => throw new NotSupportedException(tensor.Data.GetType().Name),
+        "FP32" => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
+        "FP64" => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
+        "INT8" => OrtValue.CreateTensorValueFromMemory((sbyte[])tensor.Data, tensor.Shape),
+        "UINT8" => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
+        "INT16" => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),
+        "UINT16" => OrtValue.CreateTensorValueFromMemory((ushort[])tensor.Data, tensor.Shape),
+        "INT32" => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
+        "UINT32" => OrtValue.CreateTensorValueFromMemory((uint[])tensor.Data, tensor.Shape),
+        "INT64" => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
+        "UINT64" => OrtValue.CreateTensorValueFromMemory((ulong[])tensor.Data, tensor.Shape),
+        "BOOL" => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
+        "BYTES" => Scorer.Strings((string[])tensor.Data, tensor.Shape),
+        _ => throw new NotSupportedException(tensor.Datatype),
     };
 
     public static string? DatatypeOf(TensorElementType type) => type switch

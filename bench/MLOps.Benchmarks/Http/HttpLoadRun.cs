@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace MLOps.Benchmarks.Http;
+
+/// <summary>The HTTP load benchmark: single-row predictions on the real local host against a bare Kestrel endpoint, level by level.</summary>
+internal static class HttpLoadRun
+{
+    /// <summary>The issue's target: predict throughput at least this share of the bare endpoint's.</summary>
+    public const double TargetRatio = 0.60;
+
+    public static async Task<int> RunAsync(HttpLoadSettings settings, CancellationToken cancellationToken)
+    {
+        var root = RepoRoot.Find();
+        var azurite = new AzuriteEmulator(root);
+        await azurite.EnsureRunningAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await MeasureAsync(settings, root, azurite, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await azurite.StopIfStartedHereAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> MeasureAsync(HttpLoadSettings settings, string root, AzuriteEmulator azurite, CancellationToken cancellationToken)
+    {
+        var body = ChurnWorkload.PredictBody(1);
+        Console.WriteLine("Starting the local host (LocalFunctionsHost) and registering the churn model as champion...");
+        await using var served = await ServedModel.StartAsync(settings.LogLevel, settings.PredictionLog, cancellationToken).ConfigureAwait(false);
+        var answer = await served.PredictOnceAsync(body, cancellationToken).ConfigureAwait(false);
+
+        // The bare endpoint answers with a real prediction answer, so both sides move the same bytes.
+        await using var bare = await BareEndpoint.StartAsync(answer, settings.LogLevel).ConfigureAwait(false);
+        Console.WriteLine($"Predict: {served.BaseAddress}{ServedModel.PredictPath.TrimStart('/')} (storage prefix {served.Prefix}); bare: {bare.BaseAddress}{BareEndpoint.Path.TrimStart('/')}");
+        Console.WriteLine($"Request body {body.Length} bytes, answer {Encoding.UTF8.GetByteCount(answer)} bytes; {settings.Warmup.TotalSeconds:F0} s warm-up + {settings.Duration.TotalSeconds:F0} s per side and level.");
+
+        var cpu = new CpuMeter(azurite.FindProcessId());
+        var rows = new List<LevelResult>();
+        foreach (var concurrency in settings.Levels)
+        {
+            var bareResult = await MeasureSideAsync("bare", bare.BaseAddress, BareEndpoint.Path, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+            var droppedBefore = served.PredictionLogDropped;
+            var predictResult = await MeasureSideAsync("predict", served.BaseAddress, ServedModel.PredictPath, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+            rows.Add(new LevelResult(bareResult.Load, bareResult.Cpu, predictResult.Load, predictResult.Cpu, served.PredictionLogDropped - droppedBefore));
+        }
+
+        var report = Report(settings, body.Length, Encoding.UTF8.GetByteCount(answer), rows);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        var output = Path.IsPathRooted(settings.Output) ? settings.Output : Path.Combine(root, settings.Output);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        await File.WriteAllTextAsync(output, report, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"Written to {Path.GetRelativePath(root, output)}");
+        return rows.Any(r => r.Bare.FailureCount + r.Predict.FailureCount > 0) ? 1 : 0;
+    }
+
+    private static async Task<(LoadResult Load, CpuUse Cpu)> MeasureSideAsync(
+        string side, Uri baseAddress, string path, string key, byte[] body, int concurrency, HttpLoadSettings settings, CpuMeter cpu, CancellationToken cancellationToken)
+    {
+        using var client = LoadGenerator.CreateClient(baseAddress, concurrency, key);
+        if (settings.Warmup > TimeSpan.Zero)
+        {
+            var warm = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Warmup, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+            if (warm.FailureCount > 0)
+            {
+                Console.WriteLine($"  warm-up {side} c={concurrency}: {warm.FailureCount} failures, first: {warm.FirstFailure}");
+            }
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = cpu.Take();
+        var result = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+        var use = CpuMeter.Between(before, cpu.Take());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores"));
+        if (result.FirstFailure is not null)
+        {
+            Console.WriteLine($"    first failure: {result.FirstFailure}");
+        }
+
+        return (result, use);
+    }
+
+    private static string Report(HttpLoadSettings settings, int requestBytes, int answerBytes, IReadOnlyList<LevelResult> rows)
+    {
+        var text = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        text.AppendLine("# HTTP load: POST predict (1 row) vs a bare Kestrel endpoint");
+        text.AppendLine();
+        text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}.");
+        text.AppendLine(inv, $"- Each side and level: {settings.Warmup.TotalSeconds:F0} s warm-up, then a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests); HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1.");
+        text.AppendLine(inv, $"- Predict: `POST /api/models/churn/predict` on the real local host (LocalFunctionsHost, champion alias, API key check, prediction log to Azurite {(settings.PredictionLog ? "on" : "OFF")}). Bare: `app.MapPost(\"/const\", () => Results.Text(json))` answering a captured prediction answer. Both get the same {requestBytes}-byte body and key header; answers are {answerBytes} bytes.");
+        text.AppendLine(inv, $"- Both servers, the load generator and Azurite share the same {Environment.ProcessorCount} cores, the same for both sides: the numbers compare the two paths, they are not the capacity of a dedicated server. Log level {settings.LogLevel} on both servers.");
+        text.AppendLine("- Only HTTP 200 counts as success; any other status or transport error is an error.");
+        text.AppendLine();
+        text.AppendLine("| Concurrency | Bare req/s | Predict req/s | Ratio (predict/bare) | Bare p50/p99 ms | Predict p50/p99 ms | Errors |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+        {
+            var ratio = r.Bare.RequestsPerSecond > 0 ? r.Predict.RequestsPerSecond / r.Bare.RequestsPerSecond : double.NaN;
+            text.AppendLine(inv,
+                $"| {r.Bare.Concurrency} | {r.Bare.RequestsPerSecond:F0} | {r.Predict.RequestsPerSecond:F0} | {ratio:P0} {(ratio >= TargetRatio ? "(met)" : "(below 60%)")} | {r.Bare.P50Ms:F3} / {r.Bare.P99Ms:F3} | {r.Predict.P50Ms:F3} / {r.Predict.P99Ms:F3} | {Errors(r)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("CPU during each measured run (average cores busy; the machine has " + Environment.ProcessorCount.ToString(inv) + "):");
+        text.AppendLine();
+        text.AppendLine("| Concurrency | Side | Requests OK | Bench process (servers + load generator) | Azurite | Whole machine | Prediction-log rows shed |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            text.AppendLine(inv, $"| {r.Bare.Concurrency} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.MachineCores:F2} | - |");
+            text.AppendLine(inv, $"| {r.Predict.Concurrency} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.MachineCores:F2} | {r.PredictionLogShed:N0} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Errors(LevelResult r)
+    {
+        static string Of(LoadResult load) => load.FailureCount == 0 ? "0" : $"{load.FailureCount} ({string.Join(", ", load.Failures.Select(f => $"{f.Key}: {f.Value}"))})";
+
+        return $"bare {Of(r.Bare)}, predict {Of(r.Predict)}";
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? "unknown CPU" : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    private sealed record LevelResult(LoadResult Bare, CpuUse BareCpu, LoadResult Predict, CpuUse PredictCpu, long PredictionLogShed);
+}
