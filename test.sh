@@ -33,6 +33,7 @@ stop_azurite() {
 trap stop_azurite EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # Prints the closing line (after stopping Azurite, so that it stays the very last line) and exits.
 finish() {
@@ -60,6 +61,7 @@ test_rc=0
 dotnet test Serverless.sln -c Release \
   --logger "trx;LogFilePrefix=results" \
   --results-directory "$RESULTS_DIR" \
+  --blame-hang-timeout 10m \
   "$@" || test_rc=$?
 
 # --- Functions.Azure: build it where its packages exist --------------------------------------------------------
@@ -108,7 +110,7 @@ trx_counter() {
 # The test assembly a .trx file reports on (for the per-file lines).
 trx_name() {
   local n
-  n="$(grep -o 'storage="[^"]*"' "$1" | head -n 1 | sed 's/^storage="//; s/"$//' || true)"
+  n="$(grep -o 'codeBase="[^"]*"' "$1" | head -n 1 | sed 's/^codeBase="//; s/"$//' || true)"
   n="${n##*/}"
   n="${n##*\\}"
   echo "${n:-$(basename "$1")}"
