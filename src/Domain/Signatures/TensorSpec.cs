@@ -7,8 +7,10 @@ namespace MLOps.Domain.Signatures;
 /// <param name="Shape">Dimensions, -1 where the size is symbolic or unknown; null when the rank is unknown.</param>
 public sealed record TensorSpec(string Name, string Kind, string ElementType, IReadOnlyList<long>? Shape)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsTensor => Kind == "tensor";
 
     /// <summary>The KServe V2 datatype name for this element type, or null when V2 has none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? V2Datatype => ElementTypes.ToV2(ElementType);
 }

@@ -6,7 +6,7 @@ using MLOps.Functions.Telemetry;
 
 namespace MLOps.Functions.Http;
 
-/// <summary><c>GET /api/health</c>: the only anonymous endpoint. Liveness, plus whether storage answers.</summary>
+/// <summary><c>GET /api/health</c>: anonymous, like the OpenAPI document and page. Liveness, plus whether storage answers.</summary>
 /// <remarks>
 /// Always 200 while the process serves requests: storage is shared by every instance, so an
 /// unreachable account is reported in the body (status "degraded") rather than failing a

@@ -29,7 +29,7 @@ public sealed record ModelUpload(byte[] Model, byte[]? Metadata)
 
         if (request.ContentLength > maxModelBytes + maxMetadataBytes + (64 * 1024))
         {
-            throw MLOpsException.TooLarge($"The upload is {request.ContentLength} bytes; a model may be at most {maxModelBytes} bytes.");
+            throw MLOpsException.TooLarge($"The upload is {request.ContentLength} bytes; at most {maxModelBytes + maxMetadataBytes + (64 * 1024)} are accepted (a model of up to {maxModelBytes} bytes, its metadata and multipart framing).");
         }
 
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };

@@ -170,19 +170,11 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         var prepared = false;
         for (var attempt = 1; ; attempt++)
         {
-            var versionEntity = await GetVersionEntityAsync(model, command.Version, cancellationToken).ConfigureAwait(false);
-            var target = ToVersion(versionEntity);
-            RegistryRules.EnsureCanTakeAlias(target, alias);
-            if (!prepared)
-            {
-                // Load the target before the alias points at it, so no request pays for the load.
-                await prepare(target, cancellationToken).ConfigureAwait(false);
-                prepared = true;
-            }
-
+            // Preconditions first: a stale request should not pay for loading the model.
             var current = await Table.GetEntityIfExistsAsync<TableEntity>(model, AliasPrefix + alias, cancellationToken: cancellationToken).ConfigureAwait(false);
             var currentETag = current.HasValue ? current.Value!.ETag.ToString() : null;
-            if (command.IfMatch is { } expected && expected != "*" && !string.Equals(Unquote(expected), currentETag, StringComparison.Ordinal))
+            if (command.IfMatch is { } expected
+                && (currentETag is null || (expected.Trim() != "*" && !string.Equals(Unquote(expected), currentETag, StringComparison.Ordinal))))
             {
                 throw PreconditionFailed(model, alias, current.HasValue ? ToAlias(current.Value!) : null);
             }
@@ -192,6 +184,16 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 var ex = MLOpsException.Conflict($"Alias '{alias}' of '{model}' no longer points to version {expectedVersion}.");
                 ex.Extensions["currentVersion"] = current.HasValue ? current.Value!.GetInt32("Version") : null;
                 throw ex;
+            }
+
+            var versionEntity = await GetVersionEntityAsync(model, command.Version, cancellationToken).ConfigureAwait(false);
+            var target = ToVersion(versionEntity);
+            RegistryRules.EnsureCanTakeAlias(target, alias);
+            if (!prepared)
+            {
+                // Load the target before the alias points at it, so no request pays for the load.
+                await prepare(target, cancellationToken).ConfigureAwait(false);
+                prepared = true;
             }
 
             var now = time.GetUtcNow();
@@ -245,7 +247,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 throw MLOpsException.NotFound($"Model '{model}' has no alias '{alias}'.");
             }
 
-            if (ifMatch is { } expected && expected != "*" && !string.Equals(Unquote(expected), current.Value!.ETag.ToString(), StringComparison.Ordinal))
+            if (ifMatch is { } expected && expected.Trim() != "*" && !string.Equals(Unquote(expected), current.Value!.ETag.ToString(), StringComparison.Ordinal))
             {
                 throw PreconditionFailed(model, alias, ToAlias(current.Value!));
             }
@@ -425,7 +427,9 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         var ex = new MLOpsException(
             ProblemKind.PreconditionFailed,
             "Precondition failed.",
-            $"Alias '{alias}' of '{model}' has changed since the ETag in If-Match was read; read it again and retry.");
+            current is null
+                ? $"Alias '{alias}' of '{model}' does not exist, so no If-Match can hold; send the move without If-Match to create it."
+                : $"Alias '{alias}' of '{model}' has changed since the ETag in If-Match was read; read it again and retry.");
         ex.Extensions["currentVersion"] = current?.Version;
         ex.Extensions["currentETag"] = current?.ETag;
         return ex;

@@ -99,6 +99,21 @@ public sealed class AliasTests(LocalHostFixture host)
         await response.ExpectAsync(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("*")]
+    [InlineData("W/\"datetime'2026-01-01T00%3A00%3A00.0000000Z'\"")]
+    public async Task SetAlias_IfMatchOnMissingAlias_Is412AndCreatesNothing(string ifMatch)
+    {
+        var model = await ModelWithVersions(1);
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/models/{model}/aliases/champion") { Content = JsonContent.Create(new { version = 1 }) };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        using var response = await host.Operator.SendAsync(request);
+
+        await response.ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        await (await host.Reader.GetAsync($"/api/models/{model}/aliases/champion")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task SetAlias_ExpectedVersionMismatch_Is409()
     {
