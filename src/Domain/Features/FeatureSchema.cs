@@ -16,11 +16,23 @@ public sealed partial record FeatureSchema(IReadOnlyList<FeatureSpec> Features, 
     public const int MaxCategories = 10_000;
 
     private Dictionary<string, int>? _index;
+    private byte[][]? _utf8Names;
+    private byte[][]?[]? _utf8Categories;
 
     /// <summary>Position of each feature by name, for record parsing.</summary>
     [JsonIgnore]
     public IReadOnlyDictionary<string, int> Index =>
         _index ??= Features.Select((f, i) => (f.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+
+    /// <summary>Feature names as UTF-8, so record parsing can match JSON property names without allocating.</summary>
+    [JsonIgnore]
+    internal byte[][] Utf8Names => _utf8Names ??= Features.Select(f => System.Text.Encoding.UTF8.GetBytes(f.Name)).ToArray();
+
+    /// <summary>Each string feature's categories as UTF-8 (null where any string is accepted).</summary>
+    [JsonIgnore]
+    internal byte[][]?[] Utf8Categories => _utf8Categories ??= Features
+        .Select(f => f.Categories?.Select(c => System.Text.Encoding.UTF8.GetBytes(c)).ToArray())
+        .ToArray();
 
     /// <summary>Checks the schema on its own: names, types, ranges and categories make sense.</summary>
     public IReadOnlyList<ProblemError> Check()

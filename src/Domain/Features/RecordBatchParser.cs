@@ -51,6 +51,8 @@ public static class RecordBatchParser
         var errors = new Errors();
         var present = new bool[features.Count];
         var index = schema.Index;
+        var names = schema.Utf8Names;
+        var categories = schema.Utf8Categories;
         var row = 0;
         foreach (var record in inputs.EnumerateArray())
         {
@@ -62,9 +64,16 @@ public static class RecordBatchParser
             }
 
             Array.Clear(present);
+            var position = 0;
             foreach (var property in record.EnumerateObject())
             {
-                if (!index.TryGetValue(property.Name, out var f))
+                // Records usually list features in schema order: match by position first, without allocating the name.
+                int f;
+                if (position < names.Length && property.NameEquals(names[position]))
+                {
+                    f = position;
+                }
+                else if (!index.TryGetValue(property.Name, out f))
                 {
                     errors.Add(property.Name, row, $"Unknown feature '{Truncate(property.Name)}'. Expected features: {string.Join(", ", features.Select(x => x.Name))}.");
                     continue;
@@ -77,7 +86,8 @@ public static class RecordBatchParser
                 }
 
                 present[f] = true;
-                Read(property.Value, features[f], columns[f], row, errors);
+                position = f + 1;
+                Read(property.Value, features[f], categories[f], columns[f], row, errors);
             }
 
             for (var f = 0; f < features.Count; f++)
@@ -111,7 +121,7 @@ public static class RecordBatchParser
         return new FeatureBatch(schema, rows, columns);
     }
 
-    private static void Read(JsonElement value, FeatureSpec feature, Array column, int row, Errors errors)
+    private static void Read(JsonElement value, FeatureSpec feature, byte[][]? utf8Categories, Array column, int row, Errors errors)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -205,6 +215,19 @@ public static class RecordBatchParser
                 {
                     errors.Add(feature.Name, row, $"Feature '{feature.Name}' must be a string, got {Describe(value.ValueKind)}.");
                     return;
+                }
+
+                if (utf8Categories is not null && feature.Categories is { } known)
+                {
+                    // A known category is taken from the schema, so no string is allocated per value.
+                    for (var c = 0; c < utf8Categories.Length; c++)
+                    {
+                        if (value.ValueEquals(utf8Categories[c]))
+                        {
+                            ((string[])column)[row] = known[c];
+                            return;
+                        }
+                    }
                 }
 
                 var s = value.GetString()!;
