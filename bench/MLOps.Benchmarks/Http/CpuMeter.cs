@@ -54,5 +54,9 @@ internal sealed class CpuMeter(int? azuritePid)
 
 internal sealed record CpuSnapshot(DateTime At, long Self, long Azurite, (long Busy, long Total) Machine);
 
-/// <summary>Average cores busy over a run.</summary>
-internal sealed record CpuUse(double SelfCores, double AzuriteCores, double MachineCores);
+/// <summary>Average cores busy over a run, and how many methods the JIT compiled meanwhile.</summary>
+internal sealed record CpuUse(double SelfCores, double AzuriteCores, double MachineCores, long JitCompiledMethods = 0)
+{
+    /// <summary>Cores used by everything else on the machine: other builds and tests disturb the run when this is high.</summary>
+    public double OtherCores => Math.Max(0, MachineCores - SelfCores - AzuriteCores);
+}

@@ -11,6 +11,9 @@ internal static class HttpLoadRun
     /// <summary>The issue's target: predict throughput at least this share of the bare endpoint's.</summary>
     public const double TargetRatio = 0.60;
 
+    /// <summary>A settling round that JIT-compiles fewer methods than this counts as steady state.</summary>
+    private const int SettledMethodsPerRound = 25;
+
     public static async Task<int> RunAsync(HttpLoadSettings settings, CancellationToken cancellationToken)
     {
         var root = RepoRoot.Find();
@@ -39,6 +42,7 @@ internal static class HttpLoadRun
         Console.WriteLine($"Request body {body.Length} bytes, answer {Encoding.UTF8.GetByteCount(answer)} bytes; {settings.Warmup.TotalSeconds:F0} s warm-up + {settings.Duration.TotalSeconds:F0} s per side and level.");
 
         var cpu = new CpuMeter(azurite.FindProcessId());
+        await SettleAsync(settings, bare.BaseAddress, served, body, cancellationToken).ConfigureAwait(false);
         var rows = new List<LevelResult>();
         foreach (var concurrency in settings.Levels)
         {
@@ -58,6 +62,39 @@ internal static class HttpLoadRun
         return rows.Any(r => r.Bare.FailureCount + r.Predict.FailureCount > 0) ? 1 : 0;
     }
 
+    /// <summary>Drives both endpoints in 2 s rounds until a round JIT-compiles fewer than <see cref="SettledMethodsPerRound"/> methods.</summary>
+    private static async Task SettleAsync(HttpLoadSettings settings, Uri bareAddress, ServedModel served, byte[] body, CancellationToken cancellationToken)
+    {
+        if (settings.Settle <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var concurrency = settings.Levels.Max();
+        using var bareClient = LoadGenerator.CreateClient(bareAddress, concurrency, served.Key);
+        using var predictClient = LoadGenerator.CreateClient(served.BaseAddress, concurrency, served.Key);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var round = TimeSpan.FromSeconds(2);
+        var methods = JitInfo.GetCompiledMethodCount();
+        var rounds = 0;
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < settings.Settle)
+        {
+            await LoadGenerator.RunAsync(bareClient, BareEndpoint.Path, body, concurrency, round / 2, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+            await LoadGenerator.RunAsync(predictClient, ServedModel.PredictPath, body, concurrency, round / 2, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+            var now = JitInfo.GetCompiledMethodCount();
+            rounds++;
+            Console.WriteLine($"  settling: round {rounds}, {now - methods} methods JIT-compiled");
+            if (now - methods < SettledMethodsPerRound && rounds >= 2)
+            {
+                return;
+            }
+
+            methods = now;
+        }
+
+        Console.WriteLine($"  settling: the JIT was still compiling after {settings.Settle.TotalSeconds:F0} s; the first levels may include some of it.");
+    }
+
     private static async Task<(LoadResult Load, CpuUse Cpu)> MeasureSideAsync(
         string side, Uri baseAddress, string path, string key, byte[] body, int concurrency, HttpLoadSettings settings, CpuMeter cpu, CancellationToken cancellationToken)
     {
@@ -74,10 +111,11 @@ internal static class HttpLoadRun
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = cpu.Take();
+        var jitBefore = JitInfo.GetCompiledMethodCount();
         var result = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
-        var use = CpuMeter.Between(before, cpu.Take());
+        var use = CpuMeter.Between(before, cpu.Take()) with { JitCompiledMethods = JitInfo.GetCompiledMethodCount() - jitBefore };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores"));
+            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores, {use.JitCompiledMethods} methods jitted"));
         if (result.FirstFailure is not null)
         {
             Console.WriteLine($"    first failure: {result.FirstFailure}");
@@ -93,6 +131,7 @@ internal static class HttpLoadRun
         text.AppendLine("# HTTP load: POST predict (1 row) vs a bare Kestrel endpoint");
         text.AppendLine();
         text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}.");
+        text.AppendLine(inv, $"- Before the first level both endpoints are driven (up to {settings.Settle.TotalSeconds:F0} s) until the JIT has stopped compiling, so that neither side measures tiered compilation.");
         text.AppendLine(inv, $"- Each side and level: {settings.Warmup.TotalSeconds:F0} s warm-up, then a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests); HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1.");
         text.AppendLine(inv, $"- Predict: `POST /api/models/churn/predict` on the real local host (LocalFunctionsHost, champion alias, API key check, prediction log to Azurite {(settings.PredictionLog ? "on" : "OFF")}). Bare: `app.MapPost(\"/const\", () => Results.Text(json))` answering a captured prediction answer. Both get the same {requestBytes}-byte body and key header; answers are {answerBytes} bytes.");
         text.AppendLine(inv, $"- Both servers, the load generator and Azurite share the same {Environment.ProcessorCount} cores, the same for both sides: the numbers compare the two paths, they are not the capacity of a dedicated server. Log level {settings.LogLevel} on both servers.");
@@ -110,13 +149,16 @@ internal static class HttpLoadRun
         text.AppendLine();
         text.AppendLine("CPU during each measured run (average cores busy; the machine has " + Environment.ProcessorCount.ToString(inv) + "):");
         text.AppendLine();
-        text.AppendLine("| Concurrency | Side | Requests OK | Bench process (servers + load generator) | Azurite | Whole machine | Prediction-log rows shed |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| Concurrency | Side | Requests OK | Bench process (servers + load generator) | Azurite | Other processes | Methods JIT-compiled during the run | Prediction-log rows shed |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
-            text.AppendLine(inv, $"| {r.Bare.Concurrency} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.MachineCores:F2} | - |");
-            text.AppendLine(inv, $"| {r.Predict.Concurrency} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.MachineCores:F2} | {r.PredictionLogShed:N0} |");
+            text.AppendLine(inv, $"| {r.Bare.Concurrency} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.OtherCores:F2} | {r.BareCpu.JitCompiledMethods} | - |");
+            text.AppendLine(inv, $"| {r.Predict.Concurrency} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.OtherCores:F2} | {r.PredictCpu.JitCompiledMethods} | {r.PredictionLogShed:N0} |");
         }
+
+        text.AppendLine();
+        text.AppendLine("\"Other processes\" is what the rest of the machine used meanwhile (builds, tests); well above 0 means the run was disturbed.");
 
         return text.ToString();
     }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
+#
+#   ./bench/run.sh [scoring|http|all] [-- extra options for the http run, e.g. --seconds 5]
+#
+#   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
+#            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
+#   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
+#            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
+#   all      both (the default)
+#
+# Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+PROJECT="$ROOT/bench/MLOps.Benchmarks"
+WHICH="${1:-all}"
+shift || true
+if [[ "${1:-}" == "--" ]]; then shift; fi
+
+case "$WHICH" in
+  scoring | http | all) ;;
+  -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http or all)" >&2; exit 2 ;;
+esac
+
+cd "$ROOT"
+mkdir -p docs/benchmarks
+
+STARTED_AZURITE=0
+stop_azurite() {
+  if [[ "$STARTED_AZURITE" == 1 ]]; then
+    ./azurite.sh stop || true
+  fi
+}
+trap stop_azurite EXIT
+
+if [[ "$WHICH" == http || "$WHICH" == all ]]; then
+  status=0
+  ./azurite.sh status >/dev/null 2>&1 || status=$?
+  if [[ "$status" != 0 ]]; then
+    ./azurite.sh start
+    STARTED_AZURITE=1
+  fi
+fi
+
+echo "run.sh: building bench/MLOps.Benchmarks (Release)"
+dotnet build "$PROJECT" -c Release --nologo -v quiet
+
+run_scoring() {
+  local results="$ROOT/BenchmarkDotNet.Artifacts/results"
+  rm -f "$results"/*-report-github.md
+  dotnet run -c Release --no-build --project "$PROJECT" -- scoring --artifacts "$ROOT/BenchmarkDotNet.Artifacts"
+  local reports=("$results"/*-report-github.md)
+  if [[ ! -f "${reports[0]}" ]]; then
+    echo "run.sh: BenchmarkDotNet wrote no *-report-github.md under $results" >&2
+    return 1
+  fi
+  {
+    echo "# Scoring benchmark (BenchmarkDotNet), $(date -u '+%Y-%m-%d %H:%M') UTC"
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'). Ratio = mean / mean of the raw InferenceSession.Run baseline for the same row count; target for 1000 rows: Scorer.Score <= 1.5."
+    echo
+    cat "${reports[@]}"
+  } >docs/benchmarks/scoring-latest.md
+  echo "run.sh: wrote docs/benchmarks/scoring-latest.md"
+}
+
+run_http() {
+  dotnet run -c Release --no-build --project "$PROJECT" -- http "$@"
+}
+
+rc=0
+if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
+  run_scoring || rc=$?
+fi
+if [[ "$WHICH" == http || "$WHICH" == all ]]; then
+  run_http "$@" || rc=$?
+fi
+exit "$rc"
