@@ -30,7 +30,14 @@ stop_azurite() {
     ./azurite.sh stop || true
   fi
 }
-trap stop_azurite EXIT
+# Any exit before the count (an interrupt, a failing command under set -e) still ends with the closing line.
+on_exit() {
+  local rc=$?
+  stop_azurite
+  echo "0 passed, 1 failed"
+  exit $(( rc == 0 ? 1 : rc ))
+}
+trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
@@ -126,7 +133,8 @@ while IFS= read -r -d '' trx; do
   for a in failed error timeout aborted; do
     f=$((f + $(trx_counter "$trx" "$a")))
   done
-  echo "  $(trx_name "$trx"): $p passed, $f failed ($(basename "$trx"))"
+  # Worded differently from the closing line on purpose, so only the last line reads "N passed, N failed".
+  echo "  $(trx_name "$trx"): passed $p, failed $f ($(basename "$trx"))"
   passed=$((passed + p))
   failed=$((failed + f))
 done < <(find "$RESULTS_DIR" -type f -name '*.trx' -print0 | sort -z)
