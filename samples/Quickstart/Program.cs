@@ -174,7 +174,7 @@ internal sealed record QuickstartOptions(string Url, string? Key, string Out, st
             }
         }
 
-        var root = FindRepoRoot();
+        var root = RepoRoot.TryFind();
         return new QuickstartOptions(
             values.GetValueOrDefault("--url", "http://127.0.0.1:7071").TrimEnd('/'),
             values.GetValueOrDefault("--key") ?? DefaultKey(root),
@@ -194,22 +194,5 @@ internal sealed record QuickstartOptions(string Url, string? Key, string Out, st
 
         var keyFile = root is null ? null : Path.Combine(root, ".mlops", "admin.key");
         return keyFile is not null && File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : null;
-    }
-
-    // The repository root is the folder holding Serverless.sln, wherever `dotnet run` was started from.
-    private static string? FindRepoRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 }

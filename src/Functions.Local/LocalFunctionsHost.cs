@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing.Template;
 using MLOps.Functions;
 using MLOps.Functions.Http;
@@ -57,8 +56,7 @@ public static class LocalFunctionsHost
         foreach (var function in FunctionCatalog.Http)
         {
             app.MapMethods("/api/" + function.Route, [function.Method], (HttpRequest request) => function.Handler(request))
-                .WithName(function.Name)
-                .WithMetadata(new FormOptions { MultipartBodyLengthLimit = long.MaxValue });
+                .WithName(function.Name);
         }
 
         var matchers = FunctionCatalog.Http

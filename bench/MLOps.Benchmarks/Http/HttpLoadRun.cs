@@ -1,3 +1,4 @@
+using MLOps.Samples;
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
@@ -16,7 +17,7 @@ internal static class HttpLoadRun
 
     public static async Task<int> RunAsync(HttpLoadSettings settings, CancellationToken cancellationToken)
     {
-        var root = RepoRoot.Find();
+        var root = RepoRoot.Path;
         var azurite = new AzuriteEmulator(root);
         await azurite.EnsureRunningAsync(cancellationToken).ConfigureAwait(false);
         try

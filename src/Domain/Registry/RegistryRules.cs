@@ -9,9 +9,6 @@ public static partial class RegistryRules
     public const int MaxTags = 50;
     public const int MaxReasonLength = 1000;
 
-    /// <summary>Aliases with a meaning across the product; any other valid name is a user alias.</summary>
-    public static readonly IReadOnlyList<string> WellKnownAliases = ["champion", "challenger"];
-
     /// <summary>The alias requests resolve when they name neither a version nor an alias.</summary>
     public const string DefaultAlias = "champion";
 

@@ -20,14 +20,6 @@ public static class ElementTypes
         ["string"] = "BYTES",
     };
 
-    private static readonly Dictionary<string, string> V2ToOnnx =
-        OnnxToV2.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
-
     public static string? ToV2(string onnxElementType) =>
         OnnxToV2.TryGetValue(onnxElementType, out var v2) ? v2 : null;
-
-    public static string? FromV2(string v2Datatype) =>
-        V2ToOnnx.TryGetValue(v2Datatype, out var onnx) ? onnx : null;
-
-    public static IEnumerable<string> V2Names => V2ToOnnx.Keys;
 }

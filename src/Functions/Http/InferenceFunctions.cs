@@ -68,14 +68,7 @@ public sealed class InferenceFunctions(
             }
         }
 
-        var now = time.GetUtcNow();
-        var ids = new string[rows];
-        for (var i = 0; i < rows; i++)
-        {
-            ids[i] = PredictionId.New(now);
-        }
-
-        LogRows(name, number, now, ids, tensors, outputs);
+        var ids = LogRows(name, number, rows, tensors, outputs);
         metrics.RowsScored(name, number, rows);
         return new InferResponse(name, number, id, ids, outputs);
     });
@@ -173,35 +166,12 @@ public sealed class InferenceFunctions(
         return requested.ToHashSet(StringComparer.Ordinal);
     }
 
-    private void LogRows(string model, int version, DateTimeOffset now, string[] ids, IReadOnlyList<V2Tensor> inputs, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs)
+    private string[] LogRows(string model, int version, int rows, IReadOnlyList<V2Tensor> inputs, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs)
     {
-        var rows = ids.Length;
-        var perRow = new Dictionary<string, object?[]>(StringComparer.Ordinal);
-        foreach (var output in outputs.Where(o => o.Shape.Length > 0 && o.Shape[0] == rows))
-        {
-            perRow[output.Name] = Rows(output.Data, rows);
-        }
-
-        var result = new ScoreResult { Rows = rows, OtherOutputs = perRow };
-        var logged = new V2Inputs(inputs.Where(t => t.Shape.Length > 0 && t.Shape[0] == rows).ToDictionary(t => t.Name, t => Rows(t.Data, rows)));
-        for (var i = 0; i < rows; i++)
-        {
-            log.TryEnqueue(new PredictionRecord(ids[i], now, model, version, logged, result, i));
-        }
-    }
-
-    private static object?[] Rows(Array data, int rows)
-    {
-        var result = new object?[rows];
-        var perRow = rows == 0 ? 0 : data.Length / rows;
-        for (var r = 0; r < rows; r++)
-        {
-            var slice = Array.CreateInstance(data.GetType().GetElementType()!, perRow);
-            Array.Copy(data, r * perRow, slice, 0, perRow);
-            result[r] = perRow == 1 ? slice.GetValue(0) : slice;
-        }
-
-        return result;
+        // Only tensors whose first dimension is the batch split into rows for the log.
+        var perRow = outputs.Where(o => o.Shape.Length > 0 && o.Shape[0] == rows).ToDictionary(o => o.Name, o => TensorValues.ToRows(o.Data, rows));
+        var logged = new V2Inputs(inputs.Where(t => t.Shape.Length > 0 && t.Shape[0] == rows).ToDictionary(t => t.Name, t => TensorValues.ToRows(t.Data, rows)));
+        return log.Record(model, version, time.GetUtcNow(), logged, new ScoreResult { Rows = rows, OtherOutputs = perRow });
     }
 
     private sealed class V2Inputs(Dictionary<string, object?[]> rows) : IPredictionInputs

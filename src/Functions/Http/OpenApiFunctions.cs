@@ -19,8 +19,6 @@ public sealed class OpenApiFunctions(FunctionRunner runner)
     public Task<IResult> Reference(HttpRequest request) =>
         runner.RunAsync(request, null, (_, _) => Task.FromResult<IResult>(TypedResults.Bytes(ReferenceBytes.Value, "text/html; charset=utf-8")));
 
-    public static string DocumentText => System.Text.Encoding.UTF8.GetString(DocumentBytes.Value);
-
     private static byte[] Load(string name)
     {
         using var stream = typeof(OpenApiFunctions).Assembly.GetManifestResourceStream(name)

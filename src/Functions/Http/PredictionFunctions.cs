@@ -39,19 +39,7 @@ public sealed class PredictionFunctions(
         var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
         var result = scorer.Score(session, batch);
 
-        var now = time.GetUtcNow();
-        var ids = new string[batch.Rows];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            ids[i] = PredictionId.New(now);
-        }
-
-        var loggedInputs = new JsonRecordInputs(inputs.Clone());
-        for (var i = 0; i < ids.Length; i++)
-        {
-            log.TryEnqueue(new PredictionRecord(ids[i], now, name, version, loggedInputs, result, i));
-        }
-
+        var ids = log.Record(name, version, time.GetUtcNow(), new JsonRecordInputs(inputs.Clone()), result);
         metrics.RowsScored(name, version, batch.Rows);
         return new PredictionResponse(name, version, selector.Alias, ids, result);
     });

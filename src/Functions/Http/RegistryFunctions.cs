@@ -72,7 +72,7 @@ public sealed class RegistryFunctions(
     public Task<IResult> ListAliases(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
     {
         RegistryRules.EnsureModelName(name);
-        await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+        await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
         var list = await registry.ListAliasesAsync(name, ct).ConfigureAwait(false);
         return Json(new ListResponse<AliasResponse>(list.Select(AliasResponse.From).ToList()));
     });
@@ -89,7 +89,7 @@ public sealed class RegistryFunctions(
                 throw MLOpsException.Validation($"'at' must be an ISO 8601 time, such as 2026-01-31T12:00:00Z; got '{Clip(atValue.ToString())}'.", [new("at", null, "Invalid time.")]);
             }
 
-            await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+            await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
             var history = await registry.GetAliasHistoryAsync(name, alias, ct).ConfigureAwait(false);
             return Json(new AliasAtResponse(name, alias, at, AliasTimeline.VersionAt(history, at)));
         }
@@ -97,7 +97,7 @@ public sealed class RegistryFunctions(
         var assignment = await registry.FindAliasAsync(name, alias, ct).ConfigureAwait(false);
         if (assignment is null)
         {
-            await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+            await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
             throw MLOpsException.NotFound($"Model '{name}' has no alias '{alias}'.");
         }
 
@@ -141,7 +141,7 @@ public sealed class RegistryFunctions(
     {
         RegistryRules.EnsureModelName(name);
         RegistryRules.EnsureAliasName(alias);
-        await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+        await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
         var history = await registry.GetAliasHistoryAsync(name, alias, ct).ConfigureAwait(false);
         return Json(new ListResponse<AliasMove>(history));
     });
@@ -149,7 +149,7 @@ public sealed class RegistryFunctions(
     public Task<IResult> GetAudit(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
     {
         RegistryRules.EnsureModelName(name);
-        await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+        await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
         var max = 100;
         if (request.Query.TryGetValue("max", out var maxValue) && (!int.TryParse(maxValue, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using MLOps.Functions.Configuration;
+using MLOps.Functions.Scoring;
 using MLOps.Functions.Telemetry;
 
 namespace MLOps.Functions.PredictionLog;
@@ -42,6 +43,19 @@ public sealed class PredictionLogQueue
 
         _metrics.PredictionLogDroppedRows(1);
         return false;
+    }
+
+    /// <summary>Gives every row of a scored batch a prediction id and queues it; the ids are returned even for rows that were shed.</summary>
+    public string[] Record(string model, int version, DateTimeOffset at, IPredictionInputs inputs, ScoreResult result)
+    {
+        var ids = new string[result.Rows];
+        for (var row = 0; row < ids.Length; row++)
+        {
+            ids[row] = PredictionId.New(at);
+            TryEnqueue(new PredictionRecord(ids[row], at, model, version, inputs, result, row));
+        }
+
+        return ids;
     }
 
     /// <summary>No more rows will come; the writer drains what is buffered and stops.</summary>

@@ -13,6 +13,9 @@ public interface IModelRegistry
 
     Task<RegisteredModel> GetModelAsync(string model, CancellationToken cancellationToken);
 
+    /// <summary>A 404 unless the model is registered; one point read.</summary>
+    Task EnsureModelExistsAsync(string model, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken cancellationToken);
 
     Task<ModelVersion> GetVersionAsync(string model, int version, CancellationToken cancellationToken);

@@ -74,7 +74,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 new(TableTransactionActionType.Add, Audit(model, AuditActions.VersionRegistered, by, now, number, null, $"sha256 {sha}, {artifact.Length} bytes")),
             };
 
-            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false))
+            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return version;
             }
@@ -131,9 +131,17 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         return ToModel(entity.Value!, aliases.ToDictionary(a => a.Alias, a => a.Version, StringComparer.Ordinal));
     }
 
+    public async Task EnsureModelExistsAsync(string model, CancellationToken cancellationToken)
+    {
+        if (!await ModelExistsAsync(model, cancellationToken).ConfigureAwait(false))
+        {
+            throw MLOpsException.NotFound($"Model '{model}' is not registered.");
+        }
+    }
+
     public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken cancellationToken)
     {
-        await GetModelAsync(model, cancellationToken).ConfigureAwait(false);
+        await EnsureModelExistsAsync(model, cancellationToken).ConfigureAwait(false);
         var versions = new List<ModelVersion>();
         await foreach (var entity in QueryPrefixAsync(model, VersionPrefix, cancellationToken).ConfigureAwait(false))
         {
@@ -174,7 +182,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
             var current = await Table.GetEntityIfExistsAsync<TableEntity>(model, AliasPrefix + alias, cancellationToken: cancellationToken).ConfigureAwait(false);
             var currentETag = current.HasValue ? current.Value!.ETag.ToString() : null;
             if (command.IfMatch is { } expected
-                && (currentETag is null || (expected.Trim() != "*" && !string.Equals(Unquote(expected), currentETag, StringComparison.Ordinal))))
+                && (currentETag is null || (expected.Trim() != "*" && !string.Equals(expected.Trim(), currentETag, StringComparison.Ordinal))))
             {
                 throw PreconditionFailed(model, alias, current.HasValue ? ToAlias(current.Value!) : null);
             }
@@ -217,10 +225,11 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 new(TableTransactionActionType.Add, Audit(model, AuditActions.AliasMoved, command.By, now, command.Version, alias, $"from {from?.ToString(CultureInfo.InvariantCulture) ?? "none"} to {command.Version}: {command.Reason}")),
             };
 
-            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false))
+            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false) is { } responses)
             {
-                var saved = await Table.GetEntityAsync<TableEntity>(model, AliasPrefix + alias, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return ToAlias(saved.Value);
+                // The alias write is the first action; its response carries the new ETag, so no read-back is needed.
+                aliasEntity.ETag = responses[0].Headers.ETag ?? default;
+                return ToAlias(aliasEntity);
             }
 
             if (command.IfMatch is not null)
@@ -247,7 +256,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 throw MLOpsException.NotFound($"Model '{model}' has no alias '{alias}'.");
             }
 
-            if (ifMatch is { } expected && expected.Trim() != "*" && !string.Equals(Unquote(expected), current.Value!.ETag.ToString(), StringComparison.Ordinal))
+            if (ifMatch is { } expected && expected.Trim() != "*" && !string.Equals(expected.Trim(), current.Value!.ETag.ToString(), StringComparison.Ordinal))
             {
                 throw PreconditionFailed(model, alias, ToAlias(current.Value!));
             }
@@ -260,7 +269,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 new(TableTransactionActionType.Add, MoveEntity(new AliasMove(model, alias, from, null, now, by.Name, reason))),
                 new(TableTransactionActionType.Add, Audit(model, AuditActions.AliasRemoved, by, now, from, alias, reason)),
             };
-            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false))
+            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return;
             }
@@ -308,7 +317,7 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
                 new(TableTransactionActionType.UpdateReplace, ToEntity(archived), entity.ETag),
                 new(TableTransactionActionType.Add, Audit(model, AuditActions.VersionArchived, by, now, version, null, reason)),
             };
-            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false))
+            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return archived;
             }
@@ -392,11 +401,13 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
             return entity.Value!;
         }
 
-        var modelExists = await Table.GetEntityIfExistsAsync<TableEntity>(model, ModelRow, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false);
-        throw MLOpsException.NotFound(modelExists.HasValue
+        throw MLOpsException.NotFound(await ModelExistsAsync(model, cancellationToken).ConfigureAwait(false)
             ? $"Model '{model}' has no version {version}."
             : $"Model '{model}' is not registered.");
     }
+
+    private async Task<bool> ModelExistsAsync(string model, CancellationToken cancellationToken) =>
+        (await Table.GetEntityIfExistsAsync<TableEntity>(model, ModelRow, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false)).HasValue;
 
     private IAsyncEnumerable<TableEntity> QueryPrefixAsync(string model, string prefix, CancellationToken cancellationToken)
     {
@@ -406,16 +417,16 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         return Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken);
     }
 
-    private async Task<bool> TrySubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    /// <summary>The per-action responses, or null when an ETag or existence condition failed (someone else won).</summary>
+    private async Task<IReadOnlyList<Response>?> TrySubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         try
         {
-            await Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-            return true;
+            return (await Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return false;
+            return null;
         }
     }
 
@@ -434,8 +445,6 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         ex.Extensions["currentETag"] = current?.ETag;
         return ex;
     }
-
-    private static string Unquote(string etag) => etag.Trim();
 
     private static string VersionKey(int version) => VersionPrefix + version.ToString("D10", CultureInfo.InvariantCulture);
 

@@ -26,7 +26,7 @@ public sealed partial class AliasResolver(IModelRegistry registry, ModelSessionC
         var assignment = await registry.FindAliasAsync(model, alias, cancellationToken).ConfigureAwait(false);
         if (assignment is null)
         {
-            await registry.GetModelAsync(model, cancellationToken).ConfigureAwait(false);
+            await registry.EnsureModelExistsAsync(model, cancellationToken).ConfigureAwait(false);
             throw MLOpsException.NotFound($"Model '{model}' has no alias '{alias}'. Point it at a version with PUT /api/models/{model}/aliases/{alias}, or pass ?version=.");
         }
 

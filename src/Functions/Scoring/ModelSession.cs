@@ -19,7 +19,7 @@ public sealed class ModelSession
         Version = version;
         _session = session;
         Plan = OutputPlan.For(version, session);
-        InputNames = session.InputNames.ToArray();
+        InputRanks = session.InputMetadata.ToDictionary(i => i.Key, i => i.Value.Dimensions.Length, StringComparer.Ordinal);
     }
 
     public ModelVersion Version { get; }
@@ -28,7 +28,8 @@ public sealed class ModelSession
 
     internal OutputPlan Plan { get; }
 
-    internal IReadOnlyList<string> InputNames { get; }
+    /// <summary>Rank of each input, read once at load rather than per request.</summary>
+    internal IReadOnlyDictionary<string, int> InputRanks { get; }
 
     internal long LastUsedTicks { get; set; }
 

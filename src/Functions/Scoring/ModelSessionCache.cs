@@ -76,7 +76,8 @@ public sealed partial class ModelSessionCache(
     private async Task<ModelSession> GetOrLoadAsync(string model, int version, CancellationToken cancellationToken)
     {
         var key = (model, version);
-        var entry = _sessions.GetOrAdd(key, k => new Lazy<Task<ModelSession>>(() => LoadAsync(k.Model, k.Version)));
+        // The static factory with an argument keeps the hit path (every request) free of closure allocations.
+        var entry = _sessions.GetOrAdd(key, static (k, cache) => new Lazy<Task<ModelSession>>(() => cache.LoadAsync(k.Model, k.Version)), this);
         try
         {
             return await entry.Value.WaitAsync(cancellationToken).ConfigureAwait(false);

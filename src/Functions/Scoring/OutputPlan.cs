@@ -8,6 +8,7 @@ namespace MLOps.Functions.Scoring;
 /// Decided once per loaded version from the task in its metadata and its output types, the way
 /// skl2onnx and our own exporter lay classifiers out: an int64 or string label, then a float
 /// [N,C] tensor or a ZipMap sequence of maps with the probabilities.
+/// <see cref="Position"/> is each output's index in a run's results, in the session's output order.
 /// </remarks>
 internal sealed record OutputPlan(
     string? LabelOutput,
@@ -15,7 +16,8 @@ internal sealed record OutputPlan(
     bool ProbabilitiesAreZipMap,
     string? ValueOutput,
     IReadOnlyList<string> OtherOutputs,
-    IReadOnlyList<string> ClassLabels)
+    IReadOnlyList<string> ClassLabels,
+    IReadOnlyDictionary<string, int> Position)
 {
     public static OutputPlan For(ModelVersion version, InferenceSession session)
     {
@@ -58,6 +60,7 @@ internal sealed record OutputPlan(
 
         var others = outputs.Keys.Where(n => n != label && n != probabilities && n != value).ToList();
         var classLabels = version.Metadata.ClassLabels ?? version.Signature.ClassLabels ?? [];
-        return new OutputPlan(label, probabilities, zipMap, value, others, classLabels);
+        var position = session.OutputNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        return new OutputPlan(label, probabilities, zipMap, value, others, classLabels, position);
     }
 }

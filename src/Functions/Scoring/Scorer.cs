@@ -22,11 +22,10 @@ public sealed class Scorer
         }
         else
         {
-            var metadata = model.Session.InputMetadata;
             for (var f = 0; f < schema.Features.Count; f++)
             {
                 var name = schema.Features[f].Name;
-                var rank = metadata[name].Dimensions.Length;
+                var rank = model.InputRanks[name];
                 long[] shape = rank == 1 ? [batch.Rows] : [batch.Rows, 1];
                 inputNames.Add(name);
                 inputs.Add(Column(batch.Columns[f], shape));
@@ -35,18 +34,13 @@ public sealed class Scorer
 
         var plan = model.Plan;
         using var outputs = Run(model, inputNames, inputs);
-        var byName = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-        var outputNames = model.Session.OutputNames;
-        for (var i = 0; i < outputNames.Count; i++)
-        {
-            byName[outputNames[i]] = outputs[i];
-        }
+        OrtValue Output(string name) => outputs[plan.Position[name]];
 
         long[]? intLabels = null;
         string[]? stringLabels = null;
         if (plan.LabelOutput is { } labelName)
         {
-            switch (TensorValues.ToArray(byName[labelName]))
+            switch (TensorValues.ToArray(Output(labelName)))
             {
                 case long[] l: intLabels = l; break;
                 case int[] i: intLabels = Array.ConvertAll(i, x => (long)x); break;
@@ -59,14 +53,14 @@ public sealed class Scorer
         if (plan.ProbabilityOutput is { } probabilityName)
         {
             (probabilities, classNames) = plan.ProbabilitiesAreZipMap
-                ? ReadZipMap(byName[probabilityName], batch.Rows)
-                : ReadProbabilityTensor(byName[probabilityName], batch.Rows, plan.ClassLabels);
+                ? ReadZipMap(Output(probabilityName), batch.Rows)
+                : ReadProbabilityTensor(Output(probabilityName), batch.Rows, plan.ClassLabels);
         }
 
         double[]? values = null;
         if (plan.ValueOutput is { } valueName)
         {
-            values = TensorValues.ToArray(byName[valueName]) switch
+            values = TensorValues.ToArray(Output(valueName)) switch
             {
                 float[] f => Array.ConvertAll(f, x => (double)x),
                 double[] d => d,
@@ -77,9 +71,9 @@ public sealed class Scorer
         var others = new Dictionary<string, object?[]>(StringComparer.Ordinal);
         foreach (var name in plan.OtherOutputs)
         {
-            if (byName[name].OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
+            if (Output(name).OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
             {
-                others[name] = TensorValues.ToRows(byName[name], batch.Rows);
+                others[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), batch.Rows);
             }
         }
 

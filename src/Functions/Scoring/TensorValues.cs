@@ -28,10 +28,9 @@ internal static class TensorValues
         };
     }
 
-    /// <summary>Splits a tensor whose first dimension is the batch into one value per row (a scalar or an array).</summary>
-    public static object?[] ToRows(OrtValue value, int rows)
+    /// <summary>Splits values whose first dimension is the batch into one value per row (a scalar or an array).</summary>
+    public static object?[] ToRows(Array all, int rows)
     {
-        var all = ToArray(value);
         var result = new object?[rows];
         if (rows == 0)
         {

@@ -19,7 +19,7 @@ public sealed class StorageClients
     public StorageClients(IConfiguration configuration, IOptions<StorageOptions> options)
     {
         var name = options.Value.ConnectionName;
-        var connectionString = configuration[name] ?? configuration[$"Values:{name}"];
+        var connectionString = configuration[name];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             Blobs = new BlobServiceClient(connectionString);

@@ -1,3 +1,4 @@
+using MLOps.Samples;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;

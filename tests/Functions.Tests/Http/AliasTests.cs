@@ -115,6 +115,20 @@ public sealed class AliasTests(LocalHostFixture host)
     }
 
     [Fact]
+    public async Task SetAlias_AnswersWithTheETagAReadReturns()
+    {
+        var model = await ModelWithVersions(1);
+
+        using var put = await host.Operator.PutAsJsonAsync($"/api/models/{model}/aliases/champion", new { version = 1 });
+        var body = await put.ExpectAsync(HttpStatusCode.OK);
+        using var get = await host.Reader.GetAsync($"/api/models/{model}/aliases/champion");
+
+        Assert.False(string.IsNullOrEmpty(put.Headers.ETag?.ToString()));
+        Assert.Equal(get.Headers.ETag!.ToString(), put.Headers.ETag!.ToString());
+        Assert.Equal(get.Headers.ETag!.ToString(), body["eTag"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task SetAlias_ExpectedVersionMismatch_Is409()
     {
         var model = await ModelWithVersions(2);

@@ -1,3 +1,4 @@
+using MLOps.Samples;
 using System.Diagnostics;
 using System.Net.Sockets;
 

@@ -68,7 +68,7 @@ public sealed class PredictionLogWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task FlushAsync_SinkFails_CountsLostRowsAndKeepsRunning()
+    public async Task FlushAsync_SinkFails_RetriesThenGivesUpWithoutThrowing()
     {
         var metrics = Metrics();
         var options = Options.Create(new PredictionLogOptions());
