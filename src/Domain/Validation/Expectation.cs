@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MLOps.Domain.Features;
 
 namespace MLOps.Domain.Validation;
@@ -80,6 +81,7 @@ public sealed record Expectation
     public ExpectationSource Source { get; init; } = ExpectationSource.User;
 
     /// <summary>Identifies the rule within a suite: a user rule replaces a derived one with the same key.</summary>
+    [JsonIgnore]
     public string Key => Kind switch
     {
         ExpectationKind.Unique => $"unique({string.Join(",", Columns ?? [])})",
@@ -88,6 +90,7 @@ public sealed record Expectation
         _ => $"{Name(Kind)}({Column})",
     };
 
+    [JsonIgnore]
     public bool IsRowLevel => Kind is ExpectationKind.ColumnType or ExpectationKind.Range or ExpectationKind.Unique or ExpectationKind.WellFormedRows;
 
     public static string Name(ExpectationKind kind) => kind switch
