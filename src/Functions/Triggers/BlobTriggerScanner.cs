@@ -36,7 +36,7 @@ public sealed partial class BlobTriggerScanner(
     IOptions<BlobTriggerOptions> options,
     ILogger<BlobTriggerScanner> logger) : BackgroundService
 {
-    private readonly string _instance = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48];
+    private readonly string _instance = $"{Environment.ProcessId}-{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, bool> _settled = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
 

@@ -110,7 +110,7 @@ public sealed class HostCatalogTests
         var functions = AzureBindingCatalog.Functions([AzureBindingCatalog.Parse(Bindings(
             """
             [Function("ValidateDataset")]
-            public Task ValidateDataset([BlobTrigger("dataset/{name}", Connection = "AzureWebJobsStorage")] BlobClient blob, string name, CancellationToken cancellationToken) => validator.ValidateBlobAsync(name, cancellationToken);
+            public Task ValidateDataset([BlobTrigger("dataset/{name}", Connection = "AzureWebJobsStorage")] BlobClient blob, string name, CancellationToken cancellationToken) => functions.ValidateBlobAsync(name, cancellationToken);
             """), "Blob.cs")]);
 
         var endpoint = Assert.Single(AzureBindingCatalog.BlobTriggers(functions)).Endpoint;

@@ -133,7 +133,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
 
         var rule = Assert.Single(report["rules"]!.AsArray())!;
         Assert.Equal("modelKnown", rule["rule"]!.GetValue<string>());
-        Assert.Contains("not registered", rule["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("is registered", rule["message"]!.GetValue<string>(), StringComparison.Ordinal);
         await WaitUntilAsync(async () => await ValidationHost.Container(Host.Prefix, "quarantine").GetBlobClient($"{model}/x.csv").ExistsAsync(), "the quarantine copy");
     }
 
@@ -176,7 +176,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         }, "the receipt to become Poison");
 
         Assert.Equal(5, receipt!.GetInt32("Attempts"));
-        Assert.Contains("MLOpsException", receipt.GetString("LastError"), StringComparison.Ordinal);
+        Assert.Contains("JsonException", receipt.GetString("LastError"), StringComparison.Ordinal);
         var messages = await ValidationHost.Queue(Host.Prefix, "webjobs-blobtrigger-poison").ReceiveMessagesAsync(32);
         Assert.Contains(messages.Value, m => Encoding.UTF8.GetString(Convert.FromBase64String(m.MessageText)).Contains($"{model}/p.csv", StringComparison.Ordinal));
         Assert.True(await blob.ExistsAsync()); // poison leaves the blob where it is, as Azure does
