@@ -64,6 +64,12 @@ internal sealed class TestTable : ITabularRow
 
     public ReadOnlySpan<char> GetChars(int column) => IsNull(column) ? [] : Current[column];
 
+    public bool TryGetUtf8(int column, out ReadOnlySpan<byte> text)
+    {
+        text = IsNull(column) ? [] : System.Text.Encoding.UTF8.GetBytes(Current[column]);
+        return !IsNull(column);
+    }
+
     public bool TryGetDouble(int column, out double value)
     {
         value = 0;

@@ -129,6 +129,40 @@ public sealed class TabularReaderTests
     }
 
     [Fact]
+    public async Task Csv_NullValueThatParsesAsANumber_IsNullNotANumber()
+    {
+        await using var reader = await OpenCsvAsync("a,b\n-999,NaN\n5,1\n", new TabularReaderOptions { NullValues = ["-999", "NaN"] });
+
+        Assert.True(await reader.ReadAsync(default));
+        Assert.False(reader.TryGetDouble(0, out _));
+        Assert.False(reader.TryGetInt64(0, out _));
+        Assert.False(reader.TryGetDouble(1, out _));
+        Assert.False(reader.TryGetUtf8(0, out _));
+        Assert.True(await reader.ReadAsync(default));
+        Assert.True(reader.TryGetInt64(0, out var five));
+        Assert.Equal(5, five);
+    }
+
+    [Fact]
+    public async Task Csv_TryGetUtf8_GivesTheDecodedTextAndFalseForNull()
+    {
+        await using var reader = await OpenCsvAsync("a,b,c\n\"say \"\"hi\"\"\",Zürich,\nx,,NA\nshort\n", new TabularReaderOptions { NullValues = ["NA"] });
+
+        Assert.True(await reader.ReadAsync(default));
+        Assert.True(reader.TryGetUtf8(0, out var quoted));
+        Assert.Equal("say \"hi\"", Encoding.UTF8.GetString(quoted));
+        Assert.True(reader.TryGetUtf8(1, out var city));
+        Assert.Equal("Zürich"u8.ToArray(), city.ToArray());
+        Assert.False(reader.TryGetUtf8(2, out var empty));
+        Assert.True(empty.IsEmpty);
+        Assert.True(await reader.ReadAsync(default));
+        Assert.False(reader.TryGetUtf8(1, out _));
+        Assert.False(reader.TryGetUtf8(2, out _)); // a configured null value
+        Assert.True(await reader.ReadAsync(default));
+        Assert.False(reader.TryGetUtf8(2, out _)); // past the end of a short record
+    }
+
+    [Fact]
     public async Task Csv_WithoutHeader_NamesColumnsAndReturnsTheFirstRecord()
     {
         await using var reader = await OpenCsvAsync("1,2\n3,4\n", new TabularReaderOptions { HasHeader = false });
@@ -274,6 +308,32 @@ public sealed class TabularReaderTests
         var summary = await reader.CompleteAsync(default);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), summary.Sha256);
         Assert.Equal(bytes.Length, summary.Bytes);
+    }
+
+    [Fact]
+    public async Task Parquet_TryGetUtf8_TranscodesTextAndFormatsOtherValues()
+    {
+        var bytes = await ParquetFiles.WriteAsync(groups: 1, rowsPerGroup: 20);
+        await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), "data.parquet", null, default);
+
+        Assert.True(await reader.ReadAsync(default));
+        Assert.True(reader.TryGetUtf8(2, out var plan));
+        Assert.Equal("pro", Encoding.UTF8.GetString(plan));
+        Assert.True(reader.TryGetUtf8(0, out var age));
+        Assert.Equal("18", Encoding.UTF8.GetString(age));
+        var sawNull = false;
+        do
+        {
+            if (reader.IsNull(1))
+            {
+                sawNull = true;
+                Assert.False(reader.TryGetUtf8(1, out var none));
+                Assert.True(none.IsEmpty);
+            }
+        }
+        while (await reader.ReadAsync(default));
+
+        Assert.True(sawNull);
     }
 
     [Fact]
