@@ -152,22 +152,52 @@ public sealed class DriftStatisticsTests
     }
 
     [Fact]
-    public void ChiSquare_ScipyDocumentedExample_Matches()
+    public void ChiSquare_TwoSamples_MatchesScipyContingency()
+    {
+        // scipy.stats.chi2_contingency([[30,50,20],[40,35,25]], correction=False) -> (4.631185807656395, 0.09870764250999253, dof 2)
+        var result = DriftStatistics.ChiSquare([30, 50, 20], [40, 35, 25]);
+
+        Assert.Equal(4.631185807656395, result.Statistic, 12);
+        Assert.Equal(0.09870764250999253, result.PValue, 12);
+    }
+
+    [Fact]
+    public void ChiSquare_ReferenceOfAnotherSize_MatchesScipyContingency()
+    {
+        // scipy.stats.chi2_contingency([[300,500,200],[40,35,25]], correction=False) -> (8.257895058334855, 0.016099814494039827)
+        var result = DriftStatistics.ChiSquare([300, 500, 200], [40, 35, 25]);
+
+        Assert.Equal(8.257895058334855, result.Statistic, 12);
+        Assert.Equal(0.016099814494039827, result.PValue, 12);
+    }
+
+    [Fact]
+    public void ChiSquare_CategoryUnseenInReference_UsesPooledShareWithoutSmoothing()
+    {
+        // scipy.stats.chi2_contingency([[50,50,0],[45,45,10]], correction=False) -> (10.526315789473685, 0.005178924370597749)
+        var result = DriftStatistics.ChiSquare([50, 50, 0, 0], [45, 45, 10, 0]);
+
+        Assert.Equal(10.526315789473685, result.Statistic, 12);
+        Assert.Equal(0.005178924370597749, result.PValue, 12);
+    }
+
+    [Fact]
+    public void ChiSquareGoodnessOfFit_ScipyDocumentedExample_Matches()
     {
         // scipy.stats.chisquare([16, 18, 16, 14, 12, 12], f_exp=[16, 16, 16, 16, 16, 8]) -> (3.5, 0.6233876277495822)
-        var result = DriftStatistics.ChiSquare([16, 16, 16, 16, 16, 8], [16, 18, 16, 14, 12, 12]);
+        var result = DriftStatistics.ChiSquareGoodnessOfFit([16, 16, 16, 16, 16, 8], [16, 18, 16, 14, 12, 12]);
 
         Assert.Equal(3.5, result.Statistic, 12);
         Assert.Equal(0.6233876277495822, result.PValue, 12);
     }
 
     [Fact]
-    public void ChiSquare_ReferenceOfAnotherSize_RescalesExpectedToCurrentTotal()
+    public void ChiSquareGoodnessOfFit_ReferenceOfAnotherSize_RescalesExpectedToCurrentTotal()
     {
         // ref [30,50,20] (100 rows, shares .3/.5/.2), cur [40,35,25] (100 rows) -> expected [30,50,20]:
         // scipy.stats.chisquare([40,35,25], f_exp=[30,50,20]) -> (9.083333333333334, 0.010655632358543929)
-        var sameSize = DriftStatistics.ChiSquare([30, 50, 20], [40, 35, 25]);
-        var tenTimes = DriftStatistics.ChiSquare([300, 500, 200], [40, 35, 25]);
+        var sameSize = DriftStatistics.ChiSquareGoodnessOfFit([30, 50, 20], [40, 35, 25]);
+        var tenTimes = DriftStatistics.ChiSquareGoodnessOfFit([300, 500, 200], [40, 35, 25]);
 
         Assert.Equal(9.083333333333334, sameSize.Statistic, 12);
         Assert.Equal(0.010655632358543929, sameSize.PValue, 12);
@@ -175,10 +205,10 @@ public sealed class DriftStatisticsTests
     }
 
     [Fact]
-    public void ChiSquare_CategoryUnseenInReference_IsFiniteAndSignificant()
+    public void ChiSquareGoodnessOfFit_CategoryUnseenInReference_IsFiniteAndSignificant()
     {
         // Reference counts + 0.5 each: shares 50.5/101.5, 50.5/101.5, 0.5/101.5 of 100 current rows.
-        var result = DriftStatistics.ChiSquare([50, 50, 0], [45, 45, 10]);
+        var result = DriftStatistics.ChiSquareGoodnessOfFit([50, 50, 0], [45, 45, 10]);
 
         var e0 = 100 * 50.5 / 101.5;
         var e2 = 100 * 0.5 / 101.5;
