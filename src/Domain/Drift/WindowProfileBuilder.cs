@@ -55,6 +55,9 @@ public sealed class WindowProfileBuilder
 
     public void AddCategory(int feature, string? value) => _features[feature].AddCategory(value);
 
+    /// <summary>Adds a category given as characters; allocates a string only for a category the window has not seen yet.</summary>
+    public void AddCategory(int feature, ReadOnlySpan<char> value) => _features[feature].AddCategory(value);
+
     public void AddMissing(int feature) => _features[feature].AddMissing();
 
     public void EndRow() => _rows++;
@@ -79,6 +82,32 @@ public sealed class WindowProfileBuilder
             }
         }
     }
+
+    /// <summary>Adds a predicted label given as characters (allocation-free for labels already seen).</summary>
+    public void AddPredictedLabel(ReadOnlySpan<char> label) => _labels?.AddCategory(label);
+
+    public void AddPredictedLabelMissing() => _labels?.AddMissing();
+
+    /// <summary>Adds a prediction score; null or non-finite counts as missing.</summary>
+    public void AddPredictionScore(double? score)
+    {
+        if (_scores is null)
+        {
+            return;
+        }
+
+        if (score is { } s)
+        {
+            _scores.AddNumeric(s);
+        }
+        else
+        {
+            _scores.AddMissing();
+        }
+    }
+
+    /// <summary>Whether the reference profiles predicted labels (so the window should collect them).</summary>
+    public bool WantsLabels => _labels is not null;
 
     public long Rows => _rows;
 
@@ -112,6 +141,7 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
     private readonly long[]? _bins = edges is null ? null : new long[edges.Count + 1];
     private readonly List<double>? _sample = kind == ProfileKind.Numeric ? new List<double>(Math.Min(sampleSize, 4096)) : null;
     private readonly Dictionary<string, long>? _categories = kind == ProfileKind.Numeric ? null : new Dictionary<string, long>(StringComparer.Ordinal);
+    private Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private long _other;
 
     public string Name => name;
@@ -180,6 +210,34 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
         else if (_categories.Count < maxCategories)
         {
             _categories[value] = 1;
+        }
+        else
+        {
+            _other++;
+        }
+    }
+
+    public void AddCategory(ReadOnlySpan<char> value)
+    {
+        if (_categories is null)
+        {
+            Missing++;
+            return;
+        }
+
+        if (_lookup.Dictionary is null)
+        {
+            _lookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        Count++;
+        if (_lookup.TryGetValue(value, out var n))
+        {
+            _lookup[value] = n + 1;
+        }
+        else if (_categories.Count < maxCategories)
+        {
+            _categories[value.ToString()] = 1;
         }
         else
         {
