@@ -20,9 +20,6 @@ namespace MLOps.Functions.Drift;
 /// </remarks>
 public sealed class PredictionLogWindowReader(StorageClients clients, StorageNames names)
 {
-    private const int InitialBuffer = 1024 * 1024;
-    private const int MaxLineBytes = 16 * 1024 * 1024;
-
     public async Task<DriftWindowSummary> ReadAsync(
         string model, int version, DriftWindow window, DateTimeOffset now, ModelTask task, WindowProfileBuilder builder, CancellationToken cancellationToken)
     {
@@ -30,10 +27,9 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
         var from = window.Kind == DriftWindowKind.Time ? now - window.Duration : now - window.MaxLookback;
         var limit = window.Kind == DriftWindowKind.Count ? Math.Min(window.Rows, window.MaxRows) : window.MaxRows;
         var parser = new PredictionLogLineParser(builder, task, window.Kind == DriftWindowKind.Time ? from : DateTimeOffset.MinValue, now);
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        using var buffer = new LineBuffer();
         int blobs = 0;
         long bytes = 0;
-        try
         {
             var fromHour = Hour(from);
             for (var day = now.UtcDateTime.Date; day >= fromHour.UtcDateTime.Date && builder.Rows < limit; day = day.AddDays(-1))
@@ -56,92 +52,29 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
                     }
 
                     blobs++;
-                    bytes += await ReadBlobAsync(container.GetBlobClient(name), parser, limit, () => buffer, b => buffer = b, cancellationToken).ConfigureAwait(false);
+                    bytes += await ReadBlobAsync(container.GetBlobClient(name), parser, limit, buffer, cancellationToken).ConfigureAwait(false);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return new DriftWindowSummary(window.Kind, parser.Oldest ?? from, parser.Newest ?? now, builder.Rows, blobs, bytes, parser.SkippedLines);
     }
 
     /// <summary>Reads one log blob line by line into the parser; returns the bytes read.</summary>
-    internal static async Task<long> ReadBlobAsync(BlobClient blob, PredictionLogLineParser parser, long limit, Func<byte[]> getBuffer, Action<byte[]> setBuffer, CancellationToken cancellationToken)
+    internal static async Task<long> ReadBlobAsync(BlobClient blob, PredictionLogLineParser parser, long limit, LineBuffer buffer, CancellationToken cancellationToken)
     {
         var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var stream = response.Value.Content;
-        return await ReadLinesAsync(stream, parser, limit, getBuffer, setBuffer, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Splits a stream of JSON lines and hands each line to the parser, stopping once the builder holds <paramref name="limit"/> rows.</summary>
-    internal static async Task<long> ReadLinesAsync(Stream stream, PredictionLogLineParser parser, long limit, Func<byte[]> getBuffer, Action<byte[]> setBuffer, CancellationToken cancellationToken)
-    {
-        var buffer = getBuffer();
-        int start = 0, end = 0;
-        long total = 0;
-        while (true)
+        return await LineBuffer.ReadLinesAsync(stream, buffer, line =>
         {
-            if (end == buffer.Length)
-            {
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                    end -= start;
-                    start = 0;
-                }
-                else if (buffer.Length >= MaxLineBytes)
-                {
-                    // One line longer than any the log writer produces: not ours; skip to its end.
-                    parser.SkipLine();
-                    end = 0;
-                }
-                else
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    Buffer.BlockCopy(buffer, 0, larger, 0, end);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                    setBuffer(buffer);
-                }
-            }
-
-            var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                if (end > start && parser.Builder.Rows < limit)
-                {
-                    parser.Parse(buffer.AsSpan(start, end - start));
-                }
-
-                return total;
-            }
-
-            total += read;
-            end += read;
-            while (parser.Builder.Rows < limit)
-            {
-                var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
-                if (newline < 0)
-                {
-                    break;
-                }
-
-                if (newline > 0)
-                {
-                    parser.Parse(buffer.AsSpan(start, newline));
-                }
-
-                start += newline + 1;
-            }
-
             if (parser.Builder.Rows >= limit)
             {
-                return total;
+                return false;
             }
-        }
+
+            parser.Parse(line);
+            return parser.Builder.Rows < limit;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static DateTimeOffset Hour(DateTimeOffset at) =>
@@ -152,6 +85,89 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
             && int.TryParse(name.AsSpan(offset, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var hour) && hour < 24
             ? new DateTimeOffset(day.AddHours(hour), TimeSpan.Zero)
             : null;
+}
+
+/// <summary>Handles one line; returns false to stop reading.</summary>
+internal delegate bool LineHandler(ReadOnlySpan<byte> line);
+
+/// <summary>A pooled buffer that splits a stream into lines, reused across the blobs of one read.</summary>
+internal sealed class LineBuffer : IDisposable
+{
+    private const int InitialBytes = 1024 * 1024;
+    private const int MaxLineBytes = 16 * 1024 * 1024;
+
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialBytes);
+
+    /// <summary>Hands each line of the stream (without its newline) to the handler until the end or until it returns false; returns the bytes read.</summary>
+    /// <remarks>A line longer than 16 MiB is not one the log writer produces; it is passed on as an empty line and skipped.</remarks>
+    public static async Task<long> ReadLinesAsync(Stream stream, LineBuffer lines, LineHandler handler, CancellationToken cancellationToken)
+    {
+        int start = 0, end = 0;
+        long total = 0;
+        var skipping = false;
+        while (true)
+        {
+            var buffer = lines._buffer;
+            if (end == buffer.Length)
+            {
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+                else if (buffer.Length >= MaxLineBytes)
+                {
+                    skipping = true;
+                    end = 0;
+                }
+                else
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    Buffer.BlockCopy(buffer, 0, larger, 0, end);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    lines._buffer = buffer = larger;
+                }
+            }
+
+            var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                if (end > start && !skipping)
+                {
+                    handler(buffer.AsSpan(start, end - start));
+                }
+
+                return total;
+            }
+
+            total += read;
+            end += read;
+            while (true)
+            {
+                var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    break;
+                }
+
+                var line = buffer.AsSpan(start, newline);
+                start += newline + 1;
+                if (skipping)
+                {
+                    skipping = false;
+                    line = [];
+                }
+
+                if (!line.IsEmpty && !handler(line))
+                {
+                    return total;
+                }
+            }
+        }
+    }
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 }
 
 /// <summary>Parses prediction log lines (as <c>PredictionLogWriter</c> writes them) into a window builder, without allocating per row.</summary>

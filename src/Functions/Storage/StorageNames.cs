@@ -25,8 +25,17 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     /// <summary>Models, versions, aliases, alias moves and audit entries, one partition per model.</summary>
     public string RegistryTable => _prefix + "registry";
 
-    public IEnumerable<string> Containers =>
-        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer];
+    /// <summary>Drift settings and run history, one partition per model (reports and charts are blobs in <see cref="ReportsContainer"/>).</summary>
+    public string DriftTable => _prefix + "drift";
 
-    public IEnumerable<string> Tables => [RegistryTable];
+    /// <summary>Ground-truth labels joined to logged predictions, one partition per model.</summary>
+    public string FeedbackTable => _prefix + "feedback";
+
+    /// <summary>Timer singletons (blob leases) and schedule status, as the Functions host keeps them in azure-webjobs-hosts.</summary>
+    public string LocksContainer => _prefix + "locks";
+
+    public IEnumerable<string> Containers =>
+        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer, LocksContainer];
+
+    public IEnumerable<string> Tables => [RegistryTable, DriftTable, FeedbackTable];
 }
