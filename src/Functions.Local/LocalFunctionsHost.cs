@@ -37,6 +37,8 @@ public static class LocalFunctionsHost
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
+        builder.Services.AddSingleton<TimerScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

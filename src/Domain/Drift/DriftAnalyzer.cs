@@ -290,7 +290,7 @@ public static class DriftAnalyzer
             [.. kept.Select(i => current[i]), rest.Sum(i => current[i])]);
     }
 
-    internal static string MethodName(DriftMethod method) => method switch
+    public static string MethodName(DriftMethod method) => method switch
     {
         DriftMethod.KolmogorovSmirnov => "ks",
         DriftMethod.ChiSquare => "chiSquare",

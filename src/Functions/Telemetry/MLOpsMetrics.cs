@@ -14,6 +14,9 @@ public sealed class MLOpsMetrics : IDisposable
     private readonly Counter<long> _logWriteFailures;
     private readonly Histogram<double> _modelLoadMs;
     private readonly Counter<long> _retrainingRequests;
+    private readonly Counter<long> _driftRuns;
+    private readonly Counter<long> _driftAlerts;
+    private readonly Counter<long> _feedbackLabels;
     private long _droppedTotal;
 
     public MLOpsMetrics(IMeterFactory meterFactory)
@@ -24,6 +27,9 @@ public sealed class MLOpsMetrics : IDisposable
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
         _modelLoadMs = _meter.CreateHistogram<double>("mlops.model.load_duration", "ms", "Time to load a model version");
+        _driftRuns = _meter.CreateCounter<long>("mlops.drift.runs", "{run}", "Drift checks, by model, trigger and status");
+        _driftAlerts = _meter.CreateCounter<long>("mlops.drift.alerts", "{alert}", "Confirmed drift or decay, by model and reason");
+        _feedbackLabels = _meter.CreateCounter<long>("mlops.feedback.labels", "{label}", "Ground-truth labels recorded");
         _retrainingRequests = _meter.CreateCounter<long>("mlops.retraining.requests", "{request}", "Retraining requests, by reason and outcome");
     }
 
@@ -47,6 +53,14 @@ public sealed class MLOpsMetrics : IDisposable
 
     public void RetrainingRequested(string model, string reason, bool accepted) =>
         _retrainingRequests.Add(1, new("model", model), new("reason", reason), new("outcome", accepted ? "accepted" : "suppressed"));
+
+    public void DriftRun(string model, string trigger, string status) =>
+        _driftRuns.Add(1, new("model", model), new("trigger", trigger), new("status", status));
+
+    public void DriftAlert(string model, int version, string reason) =>
+        _driftAlerts.Add(1, new("model", model), new("version", version), new("reason", reason));
+
+    public void FeedbackRecorded(string model, int labels) => _feedbackLabels.Add(labels, new KeyValuePair<string, object?>("model", model));
 
     public void Dispose() => _meter.Dispose();
 }
