@@ -81,18 +81,55 @@ public sealed class HostCatalogTests
     }
 
     [Fact]
-    public void AzureTimerAndBlobTriggers_Parsed_NoneUntilTheLocalHostHasThem()
+    public void AzureBlobTriggers_Parsed_NoneUntilTheLocalHostHasThem()
     {
-        // Placeholder until the local host has timer and blob triggers: then this becomes a comparison of schedule
-        // setting names (%Setting%) and blob paths/connections, both ways, like the HTTP one above. xunit 2 has no
-        // runtime skip, so it fails loudly rather than letting an unmatched trigger through.
-        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions);
+        // Placeholder until the local host has blob triggers: then this becomes a comparison of blob paths and
+        // connections, both ways, like the HTTP and timer ones. xunit 2 has no runtime skip, so it fails loudly rather
+        // than letting an unmatched trigger through.
+        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions).Where(t => t.Contains("BlobTrigger", StringComparison.Ordinal)).ToList();
 
         Assert.True(
             triggers.Count == 0,
-            "src/Functions.Azure now declares timer/blob triggers; rule 4 needs the local host to run the same ones. "
-            + "Replace this placeholder with a comparison against the local host's timer/blob catalog:\n"
+            "src/Functions.Azure now declares blob triggers; rule 4 needs the local host to run the same ones. "
+            + "Replace this placeholder with a comparison against the local host's blob catalog:\n"
             + string.Join('\n', triggers));
+    }
+
+    [Fact]
+    public void AzureTimerTriggers_ComparedWithLocalCatalog_HaveTheSameNamesAndSchedules()
+    {
+        var azure = AzureBindingCatalog.Timers(AzureFunctions).Select(t => t.Timer).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var local = FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+
+        Assert.NotEmpty(local);
+        Assert.Equal(local, azure);
+        Assert.All(local, t => Assert.Matches("^%[A-Za-z][A-Za-z0-9_]*%$", t.Schedule));
+    }
+
+    [Fact]
+    public void CompareTimers_ScheduleSettingChangedOnAzureSideOnly_IsADifference()
+    {
+        var mutated = AzureBindingCatalog.Functions([AzureBindingCatalog.Parse(Bindings(
+            """
+            [Function("DriftCheck")]
+            public Task DriftCheck([TimerTrigger("%DriftScheduleTypo%")] TimerInfo timer, CancellationToken cancellationToken) => functions.RunScheduled(timer.IsPastDue, cancellationToken);
+            """), "Timer.cs")]);
+
+        var azure = AzureBindingCatalog.Timers(mutated).Select(t => t.Timer).ToList();
+
+        Assert.Equal([new TimerEndpoint("DriftCheck", "%DriftScheduleTypo%")], azure);
+        Assert.NotEqual(FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).ToList(), azure);
+        Assert.Empty(AzureBindingCatalog.DelegationViolations(mutated));
+    }
+
+    [Fact]
+    public void LocalTimerSchedules_Defaults_AreSixFieldNcrontab()
+    {
+        foreach (var timer in FunctionCatalog.Timers)
+        {
+            var schedule = NCrontab.CrontabSchedule.TryParse(timer.DefaultSchedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });
+            Assert.True(schedule is not null, $"{timer.Name}: '{timer.DefaultSchedule}' is not a 6-field NCRONTAB expression.");
+        }
     }
 
     [Fact]
@@ -271,6 +308,9 @@ public sealed class HostCatalogTests
         "namespace Sample;\n\npublic sealed class SampleBindings(SampleFunctions functions)\n{\n" + members + "\n}\n";
 }
 
+/// <summary>One timer function as a host schedules it: name and schedule as written in the attribute (%Setting%).</summary>
+internal sealed record TimerEndpoint(string Name, string Schedule);
+
 /// <summary>One HTTP function as a host exposes it; methods upper case, route without the /api prefix.</summary>
 internal sealed record HttpEndpoint(string Name, string Method, string Route)
 {
@@ -427,6 +467,13 @@ internal static class AzureBindingCatalog
 
         return violations;
     }
+
+    /// <summary>Every [TimerTrigger] with its schedule argument (a string literal), and where it is declared.</summary>
+    public static IReadOnlyList<(TimerEndpoint Timer, string Where)> Timers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("TimerTrigger").Select(a =>
+                (new TimerEndpoint(f.Name ?? "?", a.ArgumentList?.Arguments.Select(x => StringLiteral(x.Expression)).FirstOrDefault(x => x is not null) ?? "?"), f.Where)))
+            .ToList();
 
     public static IReadOnlyList<string> TimerAndBlobTriggers(IEnumerable<AzureFunction> functions) =>
         functions
