@@ -68,9 +68,9 @@ public sealed class DriftStore(StorageClients clients, StorageNames names)
 
             return new StoredDriftSettings(model, settings, response.Headers.ETag?.ToString(), now, by.Name);
         }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (RequestFailedException ex) when (ifMatch is not null && ex.Status is 400 or 404 or 412)
         {
-            throw new MLOpsException(ProblemKind.PreconditionFailed, "Precondition failed.", $"The drift settings of '{model}' changed since the ETag in If-Match was read (or none are stored); read them again.");
+            throw new MLOpsException(ProblemKind.PreconditionFailed, "Precondition failed.", $"The drift settings of '{model}' changed since the ETag in If-Match was read (or none are stored, or the ETag is malformed); read them again.");
         }
     }
 

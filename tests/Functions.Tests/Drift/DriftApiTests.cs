@@ -197,7 +197,7 @@ public sealed class DriftApiTests(LocalHostFixture host)
 
         using var put = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"window":{"kind":"count","rows":500},"features":{"age":{"method":"psi","threshold":0.2}}}"""));
         var stored = await put.ExpectAsync(HttpStatusCode.OK);
-        var etag = put.Headers.ETag!.Tag;
+        var etag = put.Headers.GetValues("ETag").Single();
         Assert.Equal("count", stored["settings"]!["window"]!["kind"]!.GetValue<string>());
         Assert.Equal("psi", stored["settings"]!["features"]!["age"]!["method"]!.GetValue<string>());
 
