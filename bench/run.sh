@@ -7,7 +7,9 @@
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
-#   all      both (the default)
+#   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, vs a
+#            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
+#   all      scoring and http (the default)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -19,9 +21,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | all) ;;
+  scoring | http | drift | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, drift or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -70,7 +72,14 @@ run_http() {
   dotnet run -c Release --no-build --project "$PROJECT" -- http "$@"
 }
 
+run_drift() {
+  dotnet run -c Release --no-build --project "$PROJECT" -- drift "$@"
+}
+
 rc=0
+if [[ "$WHICH" == drift ]]; then
+  run_drift "$@" || rc=$?
+fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?
 fi

@@ -10,7 +10,8 @@ internal static class BenchmarkProgram
 {
     private const string Usage =
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
-        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage;
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -47,6 +48,9 @@ internal static class BenchmarkProgram
                     };
                     return await HttpLoadRun.RunAsync(settings, stop.Token).ConfigureAwait(false);
                 }
+
+            case "drift":
+                return await Drift.DriftCheckRun.RunAsync(args[1..]).ConfigureAwait(false);
 
             default:
                 await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'\n{Usage}").ConfigureAwait(false);
