@@ -9,6 +9,8 @@
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
 #   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, vs a
 #            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
+#   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
+#            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   all      scoring and http (the default)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
@@ -21,7 +23,7 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | drift | all) ;;
+  scoring | http | validation | drift | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, drift or all)" >&2; exit 2 ;;
 esac
@@ -77,6 +79,9 @@ run_drift() {
 }
 
 rc=0
+if [[ "$WHICH" == validation ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- validation "$@" || rc=$?
+fi
 if [[ "$WHICH" == drift ]]; then
   run_drift "$@" || rc=$?
 fi

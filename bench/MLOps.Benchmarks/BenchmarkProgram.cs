@@ -10,6 +10,7 @@ internal static class BenchmarkProgram
 {
     private const string Usage =
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
 
@@ -26,6 +27,10 @@ internal static class BenchmarkProgram
             case "scoring":
                 var summary = BenchmarkRunner.Run<ScoringBenchmarks>(DefaultConfig.Instance, args[1..]);
                 return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+
+            case "handler":
+                var handler = BenchmarkRunner.Run<Handler.HandlerBenchmarks>(DefaultConfig.Instance, args[1..]);
+                return handler.HasCriticalValidationErrors || handler.Reports.Any(r => !r.Success) ? 1 : 0;
 
             case "http":
                 HttpLoadSettings settings;
@@ -51,6 +56,8 @@ internal static class BenchmarkProgram
 
             case "drift":
                 return await Drift.DriftCheckRun.RunAsync(args[1..]).ConfigureAwait(false);
+            case "validation":
+                return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);
 
             default:
                 await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'\n{Usage}").ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Routing.Template;
 using MLOps.Functions;
 using MLOps.Functions.Http;
+using MLOps.Functions.Triggers;
 
 namespace MLOps.Functions.Local;
 
@@ -39,6 +40,7 @@ public static class LocalFunctionsHost
         builder.AddMLOps();
         builder.Services.AddSingleton<TimerScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
+        builder.Services.AddLocalBlobTriggers();
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

@@ -22,4 +22,6 @@ public static class AuditActions
     public const string RetrainingSuppressed = "retraining.suppressed";
     public const string DriftAlert = "drift.alert";
     public const string DriftSettingsChanged = "drift.settings_changed";
+    public const string DatasetValidated = "dataset.validated";
+    public const string DatasetQuarantined = "dataset.quarantined";
 }

@@ -47,12 +47,28 @@ public static class FunctionCatalog
         new("RecordFeedback", "POST", "models/{name}/feedback", r => Get<DriftFunctions>(r).RecordFeedback(r, V(r, "name"))),
         new("BuildReferenceProfile", "POST", "models/{name}/versions/{version}/reference-profile", r => Get<DriftFunctions>(r).BuildReferenceProfile(r, V(r, "name"), V(r, "version"))),
         new("GetReferenceProfile", "GET", "models/{name}/versions/{version}/reference-profile", r => Get<DriftFunctions>(r).GetReferenceProfile(r, V(r, "name"), V(r, "version"))),
+
+        new("GetModelExpectations", "GET", "models/{name}/expectations", r => Get<DatasetFunctions>(r).GetExpectations(r, V(r, "name"))),
+        new("PutModelExpectations", "PUT", "models/{name}/expectations", r => Get<DatasetFunctions>(r).PutExpectations(r, V(r, "name"))),
+        new("ListDatasetValidations", "GET", "datasets/validations", r => Get<DatasetFunctions>(r).ListValidations(r)),
+        new("GetDatasetValidation", "GET", "datasets/validations/{id}", r => Get<DatasetFunctions>(r).GetValidation(r, V(r, "id"))),
+        new("ListDatasetVersions", "GET", "models/{name}/datasets", r => Get<DatasetFunctions>(r).ListDatasetVersions(r, V(r, "name"))),
+        new("GetDatasetVersion", "GET", "models/{name}/datasets/{version}", r => Get<DatasetFunctions>(r).GetDatasetVersion(r, V(r, "name"), V(r, "version"))),
     ];
 
     /// <summary>Every timer function. The local host schedules these (blob-lease singleton, past-due detection); Azure binds the same names and schedules.</summary>
     public static IReadOnlyList<Timers.TimerFunction> Timers { get; } =
     [
         new("DriftCheck", "%DriftSchedule%", "0 */15 * * * *", (services, isPastDue, ct) => services.GetRequiredService<DriftFunctions>().RunScheduled(isPastDue, ct)),
+    ];
+
+    /// <summary>
+    /// Every blob-triggered function. Azure binds them with [BlobTrigger] (Event Grid source); the local host runs them
+    /// from its container scan with the same receipts and poison rules.
+    /// </summary>
+    public static IReadOnlyList<BlobFunction> Blobs { get; } =
+    [
+        new(Validation.DatasetValidator.FunctionName, "datasets/{name}", "AzureWebJobsStorage", (services, name, ct) => services.GetRequiredService<Validation.DatasetValidator>().ValidateBlobAsync(name, ct)),
     ];
 
     private static T Get<T>(HttpRequest request)

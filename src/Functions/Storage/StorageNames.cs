@@ -34,8 +34,23 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     /// <summary>Timer singletons (blob leases) and schedule status, as the Functions host keeps them in azure-webjobs-hosts.</summary>
     public string LocksContainer => _prefix + "locks";
 
+    /// <summary>Blob trigger receipts (name + ETag) of the local host's container scan, like the Functions host's.</summary>
+    public string BlobReceiptsTable => _prefix + "blobreceipts";
+
+    /// <summary>Validation reports by model, newest first (the reports themselves are blobs in <see cref="ReportsContainer"/>).</summary>
+    public string ValidationsTable => _prefix + "validations";
+
+    /// <summary>Validated dataset versions per model (URI, SHA-256, rows, schema).</summary>
+    public string DatasetVersionsTable => _prefix + "datasetversions";
+
+    /// <summary>Blobs whose trigger failed 5 times, as the Functions host's webjobs-blobtrigger-poison queue.</summary>
+    public string BlobTriggerPoisonQueue => _prefix + "webjobs-blobtrigger-poison";
+
+    /// <summary>A container, table or queue name with the configured prefix, for names that come from the function catalog.</summary>
+    public string Prefixed(string name) => _prefix + name;
+
     public IEnumerable<string> Containers =>
         [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer, LocksContainer];
 
-    public IEnumerable<string> Tables => [RegistryTable, DriftTable, FeedbackTable];
+    public IEnumerable<string> Tables => [BlobReceiptsTable, ValidationsTable, DatasetVersionsTable, RegistryTable, DriftTable, FeedbackTable];
 }

@@ -17,6 +17,9 @@ public sealed class MLOpsMetrics : IDisposable
     private readonly Counter<long> _driftRuns;
     private readonly Counter<long> _driftAlerts;
     private readonly Counter<long> _feedbackLabels;
+    private readonly Counter<long> _datasetsValidated;
+    private readonly Histogram<double> _validationMs;
+    private readonly Counter<long> _blobTriggerPoison;
     private long _droppedTotal;
 
     public MLOpsMetrics(IMeterFactory meterFactory)
@@ -30,6 +33,9 @@ public sealed class MLOpsMetrics : IDisposable
         _driftRuns = _meter.CreateCounter<long>("mlops.drift.runs", "{run}", "Drift checks, by model, trigger and status");
         _driftAlerts = _meter.CreateCounter<long>("mlops.drift.alerts", "{alert}", "Confirmed drift or decay, by model and reason");
         _feedbackLabels = _meter.CreateCounter<long>("mlops.feedback.labels", "{label}", "Ground-truth labels recorded");
+        _datasetsValidated = _meter.CreateCounter<long>("mlops.datasets.validated", "{file}", "Dataset files validated, by model and outcome (registered or quarantined)");
+        _validationMs = _meter.CreateHistogram<double>("mlops.datasets.validation_duration", "ms", "Time to validate one dataset file");
+        _blobTriggerPoison = _meter.CreateCounter<long>("mlops.blob_trigger.poison", "{blob}", "Blobs recorded as poison after the last failed attempt");
         _retrainingRequests = _meter.CreateCounter<long>("mlops.retraining.requests", "{request}", "Retraining requests, by reason and outcome");
     }
 
@@ -61,6 +67,13 @@ public sealed class MLOpsMetrics : IDisposable
         _driftAlerts.Add(1, new("model", model), new("version", version), new("reason", reason));
 
     public void FeedbackRecorded(string model, int labels) => _feedbackLabels.Add(labels, new KeyValuePair<string, object?>("model", model));
+    public void DatasetValidated(string model, string outcome, TimeSpan elapsed)
+    {
+        _datasetsValidated.Add(1, new("model", model), new("outcome", outcome));
+        _validationMs.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+    }
+
+    public void BlobTriggerPoisoned(string function) => _blobTriggerPoison.Add(1, new KeyValuePair<string, object?>("function", function));
 
     public void Dispose() => _meter.Dispose();
 }
