@@ -7,6 +7,8 @@
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
+#   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, vs a
+#            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
 #   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
 #            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   all      scoring and http (the default)
@@ -21,9 +23,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | validation | all) ;;
+  scoring | http | validation | drift | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, drift or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -72,9 +74,16 @@ run_http() {
   dotnet run -c Release --no-build --project "$PROJECT" -- http "$@"
 }
 
+run_drift() {
+  dotnet run -c Release --no-build --project "$PROJECT" -- drift "$@"
+}
+
 rc=0
 if [[ "$WHICH" == validation ]]; then
   dotnet run -c Release --no-build --project "$PROJECT" -- validation "$@" || rc=$?
+fi
+if [[ "$WHICH" == drift ]]; then
+  run_drift "$@" || rc=$?
 fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?

@@ -11,7 +11,8 @@ internal static class BenchmarkProgram
     private const string Usage =
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
-        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage;
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -53,6 +54,8 @@ internal static class BenchmarkProgram
                     return await HttpLoadRun.RunAsync(settings, stop.Token).ConfigureAwait(false);
                 }
 
+            case "drift":
+                return await Drift.DriftCheckRun.RunAsync(args[1..]).ConfigureAwait(false);
             case "validation":
                 return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);
 
