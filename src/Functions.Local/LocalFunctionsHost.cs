@@ -37,6 +37,7 @@ public static class LocalFunctionsHost
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
+        builder.Services.AddHostedService<Queues.LocalQueueTriggers>();
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

@@ -11,7 +11,11 @@ namespace MLOps.Domain.Gates;
 /// </param>
 /// <param name="Direction">Whether a larger value of the metric is better.</param>
 /// <param name="Kind">Compare with a fixed threshold, or with the champion.</param>
-public sealed record QualityGate(string Metric, double Threshold, GateDirection Direction, GateKind Kind = GateKind.Absolute)
+public sealed record QualityGate(
+    [property: JsonRequired] string Metric,
+    [property: JsonRequired] double Threshold,
+    [property: JsonRequired] GateDirection Direction,
+    GateKind Kind = GateKind.Absolute)
 {
     /// <summary>A readable statement of the rule, for reports and model cards.</summary>
     [JsonIgnore]

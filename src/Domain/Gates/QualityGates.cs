@@ -50,7 +50,7 @@ public static class QualityGates
         ];
     }
 
-    /// <summary>The metrics a model of this task reports, so a gate on another one is caught before training.</summary>
+    /// <summary>The metrics a model of this task reports, so a gate on another one is caught before training (every metric for an unspecified task).</summary>
     public static IReadOnlyList<string> MetricsFor(ModelTask task) => task switch
     {
         ModelTask.Regression => [MetricNames.Rmse, MetricNames.Mae, MetricNames.R2, MetricNames.LatencyP95Ms, MetricNames.ModelSizeBytes],
@@ -58,7 +58,7 @@ public static class QualityGates
             [MetricNames.Auc, MetricNames.PrAuc, MetricNames.Accuracy, MetricNames.Precision, MetricNames.Recall, MetricNames.F1,
              MetricNames.MacroF1, MetricNames.WeightedF1, MetricNames.WeightedAuc, MetricNames.LogLoss, MetricNames.Brier, MetricNames.Ece,
              MetricNames.LatencyP95Ms, MetricNames.ModelSizeBytes],
-        _ => [],
+        _ => MetricNames.All,
     };
 
     /// <summary>Every problem with a list of gates for a model of <paramref name="task"/>; empty when they are usable.</summary>

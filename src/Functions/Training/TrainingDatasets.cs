@@ -178,6 +178,41 @@ public sealed class TrainingDatasets(StorageClients clients, StorageNames names,
         }
     }
 
+    /// <summary>
+    /// The train (or holdout) rows of a prepared dataset as a synchronous sequence, for ML.NET cursors: each enumeration
+    /// opens the blob again and streams it, so no pass holds the file. The yielded <see cref="RecipeRows"/> is reused:
+    /// copy its values before moving on.
+    /// </summary>
+    public IEnumerable<RecipeRows> ReadRows(PreparedDataset dataset, TrainingRecipe recipe, bool holdout, CancellationToken cancellationToken)
+    {
+        // ML.NET pulls rows synchronously; the job runs on a pool thread with no synchronisation context, so waiting is safe.
+        var blob = Container.GetBlobClient(dataset.Blob);
+        var reader = OpenAsync(blob, new DatasetLocation(dataset.Blob, new Uri(dataset.Uri)), recipe, new ETag(dataset.ETag), sha256: false, cancellationToken).GetAwaiter().GetResult();
+        try
+        {
+            var rows = RecipeRows.Bind(recipe, reader.Columns);
+            var splitter = Splitter(dataset);
+            var problems = new List<ProblemError>();
+            long index = 0;
+            while (ReadAsync(reader, cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                if (!rows.TryRead(reader, problems))
+                {
+                    throw new MLOpsException(ProblemKind.Integrity, "The dataset changed.", $"Row {reader.RowNumber} no longer fits the recipe although the first pass accepted it.");
+                }
+
+                if (splitter.IsHoldout(index++, rows.Stratum) == holdout)
+                {
+                    yield return rows;
+                }
+            }
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>The splitter of a prepared dataset, fresh for one pass.</summary>
     public static HoldoutSplitter Splitter(PreparedDataset dataset) =>
         new(dataset.Split.Seed, dataset.Split.HoldoutFraction, dataset.Split.Strata.ToDictionary(s => s.Key, s => s.Value.Rows, StringComparer.Ordinal));
