@@ -6,8 +6,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MLOps.Functions.Configuration;
 using MLOps.Functions.Http;
+using MLOps.Functions.Policies;
 using MLOps.Functions.PredictionLog;
 using MLOps.Functions.Registry;
+using MLOps.Functions.Retraining;
 using MLOps.Functions.Scoring;
 using MLOps.Functions.Security;
 using MLOps.Functions.Storage;
@@ -51,6 +53,9 @@ public static class MLOpsRegistration
         services.AddSingleton<ModelRegistration>();
         services.AddSingleton<ModelSessionCache>();
         services.AddSingleton<AliasResolver>();
+        services.AddSingleton<IVersionDocuments, BlobVersionDocuments>();
+        services.AddSingleton<IModelPolicyStore, ModelPolicyStore>();
+        services.AddSingleton<IRetrainingTrigger, RetrainingTrigger>();
         services.AddHostedService<AliasRefreshService>();
         services.AddSingleton<Scorer>();
 
@@ -65,6 +70,7 @@ public static class MLOpsRegistration
         services.AddSingleton<RegistryFunctions>();
         services.AddSingleton<PredictionFunctions>();
         services.AddSingleton<InferenceFunctions>();
+        services.AddSingleton<PolicyFunctions>();
 
         AddTelemetry(builder);
         return builder;

@@ -17,4 +17,7 @@ public static class AuditActions
     public const string VersionArchived = "version.archived";
     public const string AliasMoved = "alias.moved";
     public const string AliasRemoved = "alias.removed";
+    public const string PolicyChanged = "policy.changed";
+    public const string RetrainingRequested = "retraining.requested";
+    public const string RetrainingSuppressed = "retraining.suppressed";
 }

@@ -25,6 +25,11 @@ public static class FunctionCatalog
         new("GetAliasHistory", "GET", "models/{name}/aliases/{alias}/history", r => Get<RegistryFunctions>(r).GetAliasHistory(r, V(r, "name"), V(r, "alias"))),
         new("GetModelAudit", "GET", "models/{name}/audit", r => Get<RegistryFunctions>(r).GetAudit(r, V(r, "name"))),
 
+        new("GetModelPolicy", "GET", "models/{name}/policy", r => Get<PolicyFunctions>(r).GetPolicy(r, V(r, "name"))),
+        new("SetModelPolicy", "PUT", "models/{name}/policy", r => Get<PolicyFunctions>(r).SetPolicy(r, V(r, "name"))),
+        new("ListRetrainingRequests", "GET", "models/{name}/retraining", r => Get<PolicyFunctions>(r).ListRetraining(r, V(r, "name"))),
+        new("RequestRetraining", "POST", "models/{name}/retraining", r => Get<PolicyFunctions>(r).RequestRetraining(r, V(r, "name"))),
+
         new("Predict", "POST", "models/{name}/predict", r => Get<PredictionFunctions>(r).Predict(r, V(r, "name"))),
 
         new("InferV2", "POST", "v2/models/{name}/infer", r => Get<InferenceFunctions>(r).Infer(r, V(r, "name"), null)),

@@ -35,6 +35,9 @@ public interface IModelRegistry
 
     Task<IReadOnlyList<AuditEntry>> GetAuditAsync(string model, int max, CancellationToken cancellationToken);
 
+    /// <summary>Adds an entry to the model's audit trail, for changes made outside the registry (policies, validations, drift, retraining).</summary>
+    Task AppendAuditAsync(string model, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken);
+
     /// <summary>The artifact's bytes, after checking they still hash to the registered SHA-256.</summary>
     Task<byte[]> ReadArtifactAsync(ModelVersion version, CancellationToken cancellationToken);
 }

@@ -346,6 +346,13 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         return entries;
     }
 
+    public async Task AppendAuditAsync(string model, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken) =>
+        await Table.AddEntityAsync(Audit(model, action, by, time.GetUtcNow(), version, null, detail), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>An audit entity, for stores that keep their rows in the registry partition and commit the entry with the change.</summary>
+    internal static TableEntity AuditEntity(string model, string action, Principal by, DateTimeOffset at, int? version, string? detail) =>
+        Audit(model, action, by, at, version, null, detail);
+
     public async Task<byte[]> ReadArtifactAsync(ModelVersion version, CancellationToken cancellationToken)
     {
         BlobDownloadResult content;

@@ -114,20 +114,7 @@ public sealed class Scorer
         _ => throw new NotSupportedException(column.GetType().Name),
     };
 
-    /// <remarks>
-    /// One native call fills the whole tensor; setting strings element by element costs a native call
-    /// each and made string inputs the largest part of scoring a 1000-row batch.
-    /// </remarks>
-    internal static OrtValue Strings(string[] values, long[] shape)
-    {
-        var dims = new int[shape.Length];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            dims[i] = checked((int)shape[i]);
-        }
-
-        return OrtValue.CreateFromStringTensor(new DenseTensor<string>(values, dims));
-    }
+    internal static OrtValue Strings(string[] values, long[] shape) => StringTensors.Create(values, shape);
 
     private static OrtValue Pack(ModelSession model, string input, FeatureBatch batch)
     {

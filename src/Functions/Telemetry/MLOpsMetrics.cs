@@ -13,6 +13,7 @@ public sealed class MLOpsMetrics : IDisposable
     private readonly Counter<long> _logRowsWritten;
     private readonly Counter<long> _logWriteFailures;
     private readonly Histogram<double> _modelLoadMs;
+    private readonly Counter<long> _retrainingRequests;
     private long _droppedTotal;
 
     public MLOpsMetrics(IMeterFactory meterFactory)
@@ -23,6 +24,7 @@ public sealed class MLOpsMetrics : IDisposable
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
         _modelLoadMs = _meter.CreateHistogram<double>("mlops.model.load_duration", "ms", "Time to load a model version");
+        _retrainingRequests = _meter.CreateCounter<long>("mlops.retraining.requests", "{request}", "Retraining requests, by reason and outcome");
     }
 
     /// <summary>Rows shed since start, for health reporting and tests.</summary>
@@ -42,6 +44,9 @@ public sealed class MLOpsMetrics : IDisposable
     public void PredictionLogFailed(int rows) => _logWriteFailures.Add(rows);
 
     public void ModelLoaded(string model, TimeSpan elapsed) => _modelLoadMs.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+
+    public void RetrainingRequested(string model, string reason, bool accepted) =>
+        _retrainingRequests.Add(1, new("model", model), new("reason", reason), new("outcome", accepted ? "accepted" : "suppressed"));
 
     public void Dispose() => _meter.Dispose();
 }
