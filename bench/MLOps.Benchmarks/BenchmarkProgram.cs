@@ -10,6 +10,7 @@ internal static class BenchmarkProgram
 {
     private const string Usage =
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage;
 
     public static async Task<int> Main(string[] args)
@@ -25,6 +26,10 @@ internal static class BenchmarkProgram
             case "scoring":
                 var summary = BenchmarkRunner.Run<ScoringBenchmarks>(DefaultConfig.Instance, args[1..]);
                 return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+
+            case "handler":
+                var handler = BenchmarkRunner.Run<Handler.HandlerBenchmarks>(DefaultConfig.Instance, args[1..]);
+                return handler.HasCriticalValidationErrors || handler.Reports.Any(r => !r.Success) ? 1 : 0;
 
             case "http":
                 HttpLoadSettings settings;

@@ -39,6 +39,9 @@ internal sealed class ServedModel : IAsyncDisposable
 
     public string Prefix { get; }
 
+    /// <summary>The host's services, for calling its functions in process.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Scored rows the prediction log shed because its buffer was full.</summary>
     public long PredictionLogDropped => _app.Services.GetRequiredService<MLOpsMetrics>().PredictionLogDropped;
 
