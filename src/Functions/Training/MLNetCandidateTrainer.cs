@@ -3,6 +3,7 @@ using MLOps.Domain.Features;
 using MLOps.Domain.Registry;
 using MLOps.Domain.Training;
 using MLOps.Training.Data;
+using MLOps.Training.Export;
 using MLOps.Training.Pipeline;
 
 namespace MLOps.Functions.Training;
@@ -22,9 +23,9 @@ public sealed class MLNetCandidateTrainer(ILoggerFactory loggers) : ICandidateTr
         var view = new StreamingDataView(columns, () => Rows(recipe, rows()), cancellation: cancellationToken);
         var trainer = new ModelTrainer(loggers.CreateLogger<ModelTrainer>());
         var model = await trainer.TrainAsync(recipe, view, new Progress<TrainingProgress>(p => progress.Report(p.Percent / 100)), cancellationToken).ConfigureAwait(false);
-        var onnx = OnnxExport.Export(model);
-        IReadOnlyList<string>? classes = recipe.Task == ModelTask.Regression ? null : model.ClassLabels;
-        return new TrainerOutput(onnx, classes, model.Hyperparameters.Values);
+        var exported = OnnxModelExporter.Export(model, "mlops");
+        IReadOnlyList<string>? classes = recipe.Task == ModelTask.Regression ? null : exported.ClassLabels;
+        return new TrainerOutput(exported.Onnx, classes, model.Hyperparameters.Values);
     }
 
     internal static IReadOnlyList<TrainingColumn> Columns(TrainingRecipe recipe)

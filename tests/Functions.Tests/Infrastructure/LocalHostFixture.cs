@@ -62,6 +62,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
                 ["MLOps:Prediction:MaxBatchRows"] = MaxBatchRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["MLOps:PredictionLog:FlushInterval"] = "00:00:00.200",
                 ["MLOps:Registry:AliasRefreshInterval"] = "00:00:00.500",
+                ["TrainingQueue"] = Prefix + "training-jobs",
                 ["MLOps:Auth:Keys:0:Name"] = "test-admin",
                 ["MLOps:Auth:Keys:0:Key"] = AdminKey,
                 ["MLOps:Auth:Keys:0:Role"] = "admin",
