@@ -60,6 +60,14 @@ public sealed class TrainingEndToEndTests(LocalHostFixture host)
         var markdown = (await models.GetBlobClient($"{model}/v{version}/model-card.md").DownloadContentAsync()).Value.Content.ToString();
         Assert.Contains("## Intended use", markdown, StringComparison.Ordinal);
         Assert.Contains("## Quality gates: passed", markdown, StringComparison.Ordinal);
+
+        // A second delivery of the same queue message (at-least-once) changes nothing.
+        await host.Service<MLOps.Functions.Training.TrainingQueue>().EnqueueAsync(new(model, job["jobId"]!.GetValue<string>()), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var again = await host.Reader.GetAsync($"/api/models/{model}/training/{job["jobId"]!.GetValue<string>()}");
+        Assert.Equal(job["completedAt"]!.ToJsonString(), (await again.ExpectAsync(HttpStatusCode.OK))["completedAt"]!.ToJsonString());
+        using var all = await host.Reader.GetAsync($"/api/models/{model}/versions");
+        Assert.Equal(1, (await all.ExpectAsync(HttpStatusCode.OK))["count"]!.GetValue<int>());
     }
 
     [Fact]
