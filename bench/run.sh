@@ -7,7 +7,9 @@
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
-#   all      both (the default)
+#   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
+#            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
+#   all      scoring and http (the default)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -19,7 +21,7 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | all) ;;
+  scoring | http | validation | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http or all)" >&2; exit 2 ;;
 esac
@@ -71,6 +73,9 @@ run_http() {
 }
 
 rc=0
+if [[ "$WHICH" == validation ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- validation "$@" || rc=$?
+fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?
 fi
