@@ -126,3 +126,18 @@ public sealed class StreamingDataView(
                 $"Row {_row}, column '{columns[column].Name}': a {value.GetType().Name} where {columns[column].Type} was declared."));
     }
 }
+
+/// <summary>Builds <see cref="StreamingDataView"/>s over asynchronous row sources such as the dataset readers.</summary>
+public static class StreamingDataViews
+{
+    /// <summary>
+    /// A data view whose every pass enumerates a fresh asynchronous row source. ML.NET's cursors are synchronous, so each
+    /// pass blocks its (training) thread on the source; that is the thread training runs on anyway.
+    /// </summary>
+    public static StreamingDataView FromAsync(
+        IReadOnlyList<TrainingColumn> columns,
+        Func<CancellationToken, IAsyncEnumerable<IReadOnlyList<object?>>> openRows,
+        long? rowCount = null,
+        CancellationToken cancellation = default) =>
+        new(columns, () => openRows(cancellation).ToBlockingEnumerable(cancellation), rowCount, cancellation);
+}

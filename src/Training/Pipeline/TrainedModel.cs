@@ -79,6 +79,12 @@ public sealed class TrainedModel
     /// <summary>Runs rows through the fitted chain (lazily, as ML.NET does).</summary>
     public IDataView Transform(IDataView data) => Transformer.Transform(data);
 
+    /// <summary>ML.NET's one-row predictor over the fitted chain, for typed rows whose members are named as the dataset's columns.</summary>
+    public PredictionEngine<TRow, TPrediction> CreatePredictionEngine<TRow, TPrediction>()
+        where TRow : class
+        where TPrediction : class, new() =>
+        Context.Model.CreatePredictionEngine<TRow, TPrediction>(Transformer);
+
     /// <summary>Name of the label column in <see cref="Transform"/>'s output, for ML.NET's evaluators.</summary>
     public string LabelColumnName => LabelColumn;
 

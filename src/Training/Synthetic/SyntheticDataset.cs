@@ -29,6 +29,7 @@ public sealed class SyntheticDataset
     private readonly double[] _scales;
     private readonly double[] _shifts;
     private readonly double _threshold;
+    private readonly string[][] _categoryNames;
 
     public SyntheticDataset(SyntheticDatasetOptions options)
     {
@@ -46,6 +47,10 @@ public sealed class SyntheticDataset
         _scales = Enumerable.Range(0, options.NumericFeatures).Select(j => Math.Pow(10, (j % 4) - 1)).ToArray();
         _shifts = Enumerable.Range(0, options.NumericFeatures).Select(j => j % 3 == 0 ? 0 : 5.0 * j).ToArray();
         _threshold = options.Task == ModelTask.BinaryClassification ? PilotThreshold() : 0;
+
+        // One string per category, shared by every row, so a million rows do not make millions of strings.
+        _categoryNames = Enumerable.Range(0, options.CategoricalFeatures)
+            .Select(k => Enumerable.Range(0, options.CategoriesPerFeature).Select(m => $"cat_{k}_v{m}").ToArray()).ToArray();
     }
 
     public SyntheticDatasetOptions Options { get; }
@@ -182,7 +187,7 @@ public sealed class SyntheticDataset
 
             for (var k = 0; k < categories.Length; k++)
             {
-                row[c++] = random.NextDouble() < o.MissingShare ? null : $"cat_{k}_v{categories[k]}";
+                row[c++] = random.NextDouble() < o.MissingShare ? null : _categoryNames[k][categories[k]];
             }
 
             for (var l = 0; l < flags.Length; l++)
