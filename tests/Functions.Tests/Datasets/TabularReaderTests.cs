@@ -6,6 +6,8 @@ using Parquet.Schema;
 
 namespace MLOps.Functions.Tests.Datasets;
 
+// Alone: one test measures process-wide allocations, which other collections (training) would inflate when run beside it.
+[Collection(AllocationMeasuringCollection.Name)]
 public sealed class TabularReaderTests
 {
     [Fact]
@@ -353,4 +355,10 @@ public sealed class TabularReaderTests
 
     private static Task<TabularReader> OpenCsvAsync(string text, TabularReaderOptions? options = null) =>
         TabularReader.OpenAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)), "data.csv", options, default);
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasuringCollection
+{
+    public const string Name = "allocation measuring (not parallel)";
 }

@@ -6,8 +6,8 @@ using MLOps.Functions.Tests.Infrastructure;
 namespace MLOps.Functions.Tests.Training;
 
 /// <summary>What POST /train refuses before queueing anything, and the gates and job endpoints.</summary>
-[Collection(LocalHostCollection.Name)]
-public sealed class TrainingApiTests(LocalHostFixture host)
+[Collection(TrainingHostCollection.Name)]
+public sealed class TrainingApiTests(TrainingHostFixture host)
 {
     private static readonly Lazy<byte[]> SmallCsv = new(() => TrainingData.Csv(TrainingData.Binary(rows: 300)));
 

@@ -6,8 +6,8 @@ using MLOps.Functions.Tests.Infrastructure;
 namespace MLOps.Functions.Tests.Training;
 
 /// <summary>Datasets uploaded to Azurite, trained through the API and the queue, served, compared and documented.</summary>
-[Collection(LocalHostCollection.Name)]
-public sealed class TrainingEndToEndTests(LocalHostFixture host)
+[Collection(TrainingHostCollection.Name)]
+public sealed class TrainingEndToEndTests(TrainingHostFixture host)
 {
     [Fact]
     public async Task Train_CsvDataset_RegistersChallengerServedWithProfileCardAndEvaluation()
