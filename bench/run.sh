@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|http|validation|training|all] [-- extra options for the http or training run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|http|validation|training|trainjob|all] [-- extra options for the http or training run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
@@ -12,7 +12,10 @@
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
 #            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
 #            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md)
-#   all      scoring and http (the default; validation and training run only when asked)
+#   trainjob the passes of a training job (prepare, train, evaluate, register) over a generated ~100 MB CSV in Azurite,
+#            each timed against a plain streaming read (with SHA-256) of the same blob, with peak heap and working set;
+#            written to docs/benchmarks/trainjob-latest.md (not part of 'all')
+#   all      scoring and http (the default; validation, training and trainjob run only when asked)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -24,9 +27,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | validation | training | all) ;;
+  scoring | http | validation | training | trainjob | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, validation, training or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, validation, training, trainjob or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -104,6 +107,9 @@ if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
 fi
 if [[ "$WHICH" == http || "$WHICH" == all ]]; then
   run_http "$@" || rc=$?
+fi
+if [[ "$WHICH" == trainjob ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- trainjob --out docs/benchmarks/trainjob-latest.md "$@" || rc=$?
 fi
 if [[ "$WHICH" == training ]]; then
   run_training "$@" || rc=$?

@@ -15,7 +15,8 @@ internal static class BenchmarkProgram
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- training [--out FILE] [--rows N] [--trainers lightgbm,fasttree]\n" +
-        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- exported-scoring [BenchmarkDotNet options]";
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- exported-scoring [BenchmarkDotNet options]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- trainjob [--rows N] [--out FILE]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -65,6 +66,9 @@ internal static class BenchmarkProgram
                     };
                     return await HttpLoadRun.RunAsync(settings, stop.Token).ConfigureAwait(false);
                 }
+
+            case "trainjob":
+                return await TrainingJob.TrainingJobRun.RunAsync(args[1..]).ConfigureAwait(false);
 
             case "validation":
                 return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);
