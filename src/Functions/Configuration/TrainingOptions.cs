@@ -40,6 +40,13 @@ public sealed class TrainingOptions
     [Range(1, 1_000_000)]
     public int EvaluationBatchRows { get; set; } = 4096;
 
+    /// <summary>
+    /// Largest size of the typed train columns held in memory for ML.NET (about 4 bytes per numeric cell); a larger
+    /// train set is streamed from the blob on every pass ML.NET makes instead, which is several times slower.
+    /// </summary>
+    [Range(0, 64L * 1024 * 1024 * 1024)]
+    public long InMemoryTrainingBytes { get; set; } = 1024L * 1024 * 1024;
+
     /// <summary>Times a job is attempted before it is failed for good (the queue trigger's maxDequeueCount).</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;

@@ -5,9 +5,10 @@ namespace MLOps.Functions.Training;
 /// <summary>Trains a recipe on streamed train rows and exports the model as one ONNX file (the engine of src/Training).</summary>
 public interface ICandidateTrainer
 {
+    /// <param name="trainRows">How many rows each pass yields (from the split).</param>
     /// <param name="rows">Opens a fresh pass over the train rows each time it is called (ML.NET may read several times).</param>
     /// <param name="progress">Fraction done, 0 to 1.</param>
-    Task<TrainerOutput> TrainAsync(TrainingRecipe recipe, Func<IEnumerable<RecipeRows>> rows, IProgress<double> progress, CancellationToken cancellationToken);
+    Task<TrainerOutput> TrainAsync(TrainingRecipe recipe, long trainRows, Func<IEnumerable<RecipeRows>> rows, IProgress<double> progress, CancellationToken cancellationToken);
 }
 
 /// <summary>What a trainer hands back.</summary>

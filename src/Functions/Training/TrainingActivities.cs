@@ -86,7 +86,7 @@ public sealed partial class TrainingActivities(
         var job = input.Job;
         var started = time.GetTimestamp();
         var output = await Task.Run(
-            () => trainer.TrainAsync(job.Recipe, () => datasets.ReadRows(input.Dataset, job.Recipe, holdout: false, cancellationToken), progress ?? new Progress<double>(), cancellationToken),
+            () => trainer.TrainAsync(job.Recipe, input.Dataset.Split.TrainRows, () => datasets.ReadRows(input.Dataset, job.Recipe, holdout: false, cancellationToken), progress ?? new Progress<double>(), cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var seconds = time.GetElapsedTime(started).TotalSeconds;
         var path = TrainingJobStore.JobPath(job.Model, job.JobId, "candidate.onnx");

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using MLOps.Domain.Problems;
 using MLOps.Functions.Tests.Infrastructure;
 using MLOps.Functions.Training;
@@ -53,6 +55,36 @@ public sealed class TrainingDatasetTests(TrainingHostFixture host)
         var ex = await Assert.ThrowsAsync<MLOpsException>(() => Datasets.ForEachRowAsync(prepared, recipe, (_, _) => { }, CancellationToken.None));
         Assert.Equal(ProblemKind.Conflict, ex.Kind);
         Assert.Contains("replaced or deleted", ex.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("lightgbm")]
+    [InlineData("sdca-logistic")]
+    public async Task Train_StreamedAndInMemory_GiveTheSameModel(string trainer)
+    {
+        var model = Api.UniqueModel("stream");
+        var data = TrainingData.Binary(rows: 1200);
+        var recipe = data.Recipe(trainer);
+        var uri = await TrainingData.UploadAsync(host, $"{model}/d.csv", TrainingData.Csv(data));
+        var prepared = await Datasets.PrepareAsync(Datasets.Locate(uri), recipe, null, CancellationToken.None);
+        var passes = 0;
+        IEnumerable<RecipeRows> Rows()
+        {
+            passes++;
+            return Datasets.ReadRows(prepared, recipe, holdout: false, CancellationToken.None);
+        }
+
+        var streaming = new MLNetCandidateTrainer(Options.Create(new MLOps.Functions.Configuration.TrainingOptions { InMemoryTrainingBytes = 0 }), NullLoggerFactory.Instance);
+        var inMemory = new MLNetCandidateTrainer(Options.Create(new MLOps.Functions.Configuration.TrainingOptions()), NullLoggerFactory.Instance);
+
+        var streamed = await streaming.TrainAsync(recipe, prepared.Split.TrainRows, Rows, new Progress<double>(), CancellationToken.None);
+        var streamedPasses = passes;
+        passes = 0;
+        var held = await inMemory.TrainAsync(recipe, prepared.Split.TrainRows, Rows, new Progress<double>(), CancellationToken.None);
+
+        Assert.Equal(1, passes);
+        Assert.True(streamedPasses > 1, $"the streaming view was read {streamedPasses} time(s)");
+        Assert.Equal(held.Onnx, streamed.Onnx);
     }
 
     [Fact]
