@@ -122,7 +122,7 @@ public static class TrainingJobRun
         var prepared = await MeasureAsync(() => activities.PrepareDatasetAsync(new PrepareDatasetInput(spec), null, CancellationToken.None)).ConfigureAwait(false);
         results.Add(("prepare: hash, check every row against the recipe, count, split", prepared.M));
         var trained = await MeasureAsync(() => activities.TrainCandidateAsync(new TrainCandidateInput(spec, prepared.Value), null, CancellationToken.None)).ConfigureAwait(false);
-        results.Add(("train: LightGBM (100 iterations) on the streamed train rows, export ONNX", trained.M));
+        results.Add(("train: one blob pass into typed columns, LightGBM (100 iterations), export ONNX", trained.M));
         var evaluated = await MeasureAsync(() => activities.EvaluateCandidateAsync(new EvaluateCandidateInput(spec, prepared.Value, trained.Value), CancellationToken.None)).ConfigureAwait(false);
         results.Add(("evaluate: profile of the train rows, holdout scored by ONNX Runtime, p95 latency", evaluated.M));
         var gates = TrainingActivities.ApplyGates(new ApplyGatesInput(spec.Gates, evaluated.Value));
