@@ -132,7 +132,7 @@ public sealed record ModelCard
             var share = (double)smallest.Value.Rows / Math.Max(1, data.Rows);
             if (share < 0.1)
             {
-                list.Add(string.Create(CultureInfo.InvariantCulture, $"Class '{smallest.Key}' is {share:P1} of the rows: accuracy flatters the model; read precision, recall and PR-AUC."));
+                list.Add(string.Create(CultureInfo.InvariantCulture, $"Class '{smallest.Key}' is {share * 100:F1}% of the rows: accuracy flatters the model; read precision, recall and PR-AUC."));
             }
         }
 
