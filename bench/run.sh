@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|http|training|all] [-- extra options for the http or training run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|http|validation|training|all] [-- extra options for that run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
+#   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
+#            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
 #            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
-#            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md)
-#   all      scoring and http (the default; training is run only when asked, it takes several minutes)
+#            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md);
+#            several minutes, not part of 'all'
+#   all      scoring and http (the default)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -22,9 +25,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | training | all) ;;
+  scoring | http | validation | training | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, training or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, validation, training or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -94,6 +97,9 @@ run_http() {
 }
 
 rc=0
+if [[ "$WHICH" == validation ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- validation "$@" || rc=$?
+fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?
 fi

@@ -66,6 +66,9 @@ internal static class BenchmarkProgram
                     return await HttpLoadRun.RunAsync(settings, stop.Token).ConfigureAwait(false);
                 }
 
+            case "validation":
+                return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);
+
             default:
                 await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'\n{Usage}").ConfigureAwait(false);
                 return 2;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Routing.Template;
 using MLOps.Functions;
 using MLOps.Functions.Http;
+using MLOps.Functions.Triggers;
 
 namespace MLOps.Functions.Local;
 
@@ -37,6 +38,7 @@ public static class LocalFunctionsHost
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
+        builder.Services.AddLocalBlobTriggers();
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

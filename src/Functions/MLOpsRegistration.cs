@@ -30,6 +30,7 @@ public static class MLOpsRegistration
         services.AddOptions<PredictionOptions>().BindConfiguration(PredictionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<Validation.ValidationOptions>().BindConfiguration(Validation.ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Problem documents and any result written with the host's JSON options look like the rest of the API.
         services.ConfigureHttpJsonOptions(json =>
@@ -70,6 +71,14 @@ public static class MLOpsRegistration
         services.AddSingleton<RegistryFunctions>();
         services.AddSingleton<PredictionFunctions>();
         services.AddSingleton<InferenceFunctions>();
+
+        // Dataset validation (blob-triggered) and its API; the local host adds the container scan (AddLocalBlobTriggers).
+        services.AddSingleton<Validation.IExpectationStore, Validation.BlobExpectationStore>();
+        services.AddSingleton<Validation.IDatasetVersions, Validation.TableDatasetVersions>();
+        services.AddSingleton<Validation.ValidationReports>();
+        services.AddSingleton<Validation.DatasetValidator>();
+        services.AddSingleton<Triggers.BlobReceipts>();
+        services.AddSingleton<DatasetFunctions>();
         services.AddSingleton<PolicyFunctions>();
 
         AddTelemetry(builder);

@@ -20,4 +20,6 @@ public static class AuditActions
     public const string PolicyChanged = "policy.changed";
     public const string RetrainingRequested = "retraining.requested";
     public const string RetrainingSuppressed = "retraining.suppressed";
+    public const string DatasetValidated = "dataset.validated";
+    public const string DatasetQuarantined = "dataset.quarantined";
 }

@@ -18,7 +18,7 @@ namespace MLOps.Functions.Datasets;
 /// the limits) is a <see cref="TabularFormatException"/>; no other exception type escapes for bad content.
 /// </para>
 /// </remarks>
-public abstract class TabularReader : IAsyncDisposable
+public abstract class TabularReader : IAsyncDisposable, MLOps.Domain.Validation.ITabularRow
 {
     /// <summary>How much of the start of a file is examined to tell its format and catch binary content.</summary>
     public const int SniffBytes = 64 * 1024;

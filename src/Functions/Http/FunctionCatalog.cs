@@ -37,6 +37,22 @@ public static class FunctionCatalog
         new("ModelMetadataV2", "GET", "v2/models/{name}", r => Get<InferenceFunctions>(r).Metadata(r, V(r, "name"), null)),
         new("ModelMetadataV2Version", "GET", "v2/models/{name}/versions/{version}", r => Get<InferenceFunctions>(r).Metadata(r, V(r, "name"), V(r, "version"))),
         new("ModelReadyV2", "GET", "v2/models/{name}/ready", r => Get<InferenceFunctions>(r).Ready(r, V(r, "name"), null)),
+
+        new("GetModelExpectations", "GET", "models/{name}/expectations", r => Get<DatasetFunctions>(r).GetExpectations(r, V(r, "name"))),
+        new("PutModelExpectations", "PUT", "models/{name}/expectations", r => Get<DatasetFunctions>(r).PutExpectations(r, V(r, "name"))),
+        new("ListDatasetValidations", "GET", "datasets/validations", r => Get<DatasetFunctions>(r).ListValidations(r)),
+        new("GetDatasetValidation", "GET", "datasets/validations/{id}", r => Get<DatasetFunctions>(r).GetValidation(r, V(r, "id"))),
+        new("ListDatasetVersions", "GET", "models/{name}/datasets", r => Get<DatasetFunctions>(r).ListDatasetVersions(r, V(r, "name"))),
+        new("GetDatasetVersion", "GET", "models/{name}/datasets/{version}", r => Get<DatasetFunctions>(r).GetDatasetVersion(r, V(r, "name"), V(r, "version"))),
+    ];
+
+    /// <summary>
+    /// Every blob-triggered function. Azure binds them with [BlobTrigger] (Event Grid source); the local host runs them
+    /// from its container scan with the same receipts and poison rules.
+    /// </summary>
+    public static IReadOnlyList<BlobFunction> Blobs { get; } =
+    [
+        new(Validation.DatasetValidator.FunctionName, "datasets/{name}", "AzureWebJobsStorage", (services, name, ct) => services.GetRequiredService<Validation.DatasetValidator>().ValidateBlobAsync(name, ct)),
     ];
 
     private static T Get<T>(HttpRequest request)

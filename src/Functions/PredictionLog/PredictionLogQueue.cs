@@ -16,11 +16,16 @@ public sealed class PredictionLogQueue
     private readonly Channel<PredictionRecord> _channel;
     private readonly MLOpsMetrics _metrics;
     private readonly bool _enabled;
+    private readonly int _batchSize;
+    private int _sinceDrain;
+    private volatile bool _completed;
+    private TaskCompletionSource _batchReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PredictionLogQueue(IOptions<PredictionLogOptions> options, MLOpsMetrics metrics)
     {
         _metrics = metrics;
         _enabled = options.Value.Enabled;
+        _batchSize = options.Value.BatchSize;
         _channel = Channel.CreateBounded<PredictionRecord>(new BoundedChannelOptions(options.Value.Capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -32,12 +37,42 @@ public sealed class PredictionLogQueue
 
     internal ChannelReader<PredictionRecord> Reader => _channel.Reader;
 
+    /// <summary>Completes when a full batch has been queued since the writer last drained.</summary>
+    /// <remarks>
+    /// The writer sleeps until this or its flush interval, instead of waking for every row: at thousands of
+    /// predictions a second, a wake-up per row (a thread-pool hop and a timer) cost more than writing the rows.
+    /// </remarks>
+    internal Task BatchReady => Volatile.Read(ref _batchReady).Task;
+
+    /// <summary>The writer is about to drain: count anew and arm a fresh signal.</summary>
+    internal void Draining()
+    {
+        // New signal first, then the count: a row counted after the reset signals the new one.
+        if (_batchReady.Task.IsCompleted && !_completed)
+        {
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _batchReady, next);
+            if (_completed)
+            {
+                // Complete() ran meanwhile and may have signalled the old source: this one must not wait either.
+                next.TrySetResult();
+            }
+        }
+
+        Interlocked.Exchange(ref _sinceDrain, 0);
+    }
+
     /// <summary>Queues a row; false when it was shed (buffer full, logging off, or shutting down).</summary>
     public bool TryEnqueue(PredictionRecord record)
     {
         // With FullMode.Wait, TryWrite returns false instead of dropping silently, so every shed row is counted.
         if (_enabled && _channel.Writer.TryWrite(record))
         {
+            if (Interlocked.Increment(ref _sinceDrain) == _batchSize)
+            {
+                Volatile.Read(ref _batchReady).TrySetResult();
+            }
+
             return true;
         }
 
@@ -59,5 +94,12 @@ public sealed class PredictionLogQueue
     }
 
     /// <summary>No more rows will come; the writer drains what is buffered and stops.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+
+        // Wakes a writer waiting for its batch to fill, so the buffer is drained now rather than at the flush interval.
+        Volatile.Read(ref _batchReady).TrySetResult();
+    }
 }

@@ -40,37 +40,32 @@ public sealed partial class PredictionLogWriter(
         var reader = queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            var deadline = time.GetUtcNow() + settings.FlushInterval;
-            while (batch.Count < settings.BatchSize)
+            // A row is waiting: let the batch fill until it is full or the oldest row has waited the flush interval.
+            // Shutdown (the queue completing) cuts the wait short so that StopAsync can drain at once.
+            var ready = queue.BatchReady;
+            if (!ready.IsCompleted)
             {
-                if (reader.TryRead(out var record))
-                {
-                    batch.Add(record);
-                    continue;
-                }
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                await Task.WhenAny(ready, Task.Delay(settings.FlushInterval, time, wake.Token)).ConfigureAwait(false);
+                await wake.CancelAsync().ConfigureAwait(false);
+            }
 
-                var wait = deadline - time.GetUtcNow();
-                if (wait <= TimeSpan.Zero || reader.Completion.IsCompleted)
+            queue.Draining();
+            while (reader.TryRead(out var record))
+            {
+                batch.Add(record);
+                if (batch.Count == settings.BatchSize)
                 {
-                    break;
-                }
-
-                using var timeout = new CancellationTokenSource(wait, time);
-                try
-                {
-                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
+                    await FlushAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
                 }
             }
 
-            await FlushAsync(batch).ConfigureAwait(false);
-            batch.Clear();
+            if (batch.Count > 0)
+            {
+                await FlushAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+            }
         }
     }
 

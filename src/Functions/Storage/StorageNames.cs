@@ -25,8 +25,23 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     /// <summary>Models, versions, aliases, alias moves and audit entries, one partition per model.</summary>
     public string RegistryTable => _prefix + "registry";
 
+    /// <summary>Blob trigger receipts (name + ETag) of the local host's container scan, like the Functions host's.</summary>
+    public string BlobReceiptsTable => _prefix + "blobreceipts";
+
+    /// <summary>Validation reports by model, newest first (the reports themselves are blobs in <see cref="ReportsContainer"/>).</summary>
+    public string ValidationsTable => _prefix + "validations";
+
+    /// <summary>Validated dataset versions per model (URI, SHA-256, rows, schema).</summary>
+    public string DatasetVersionsTable => _prefix + "datasetversions";
+
+    /// <summary>Blobs whose trigger failed 5 times, as the Functions host's webjobs-blobtrigger-poison queue.</summary>
+    public string BlobTriggerPoisonQueue => _prefix + "webjobs-blobtrigger-poison";
+
+    /// <summary>A container, table or queue name with the configured prefix, for names that come from the function catalog.</summary>
+    public string Prefixed(string name) => _prefix + name;
+
     public IEnumerable<string> Containers =>
         [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer];
 
-    public IEnumerable<string> Tables => [RegistryTable];
+    public IEnumerable<string> Tables => [BlobReceiptsTable, ValidationsTable, DatasetVersionsTable, RegistryTable];
 }

@@ -14,6 +14,9 @@ public sealed class MLOpsMetrics : IDisposable
     private readonly Counter<long> _logWriteFailures;
     private readonly Histogram<double> _modelLoadMs;
     private readonly Counter<long> _retrainingRequests;
+    private readonly Counter<long> _datasetsValidated;
+    private readonly Histogram<double> _validationMs;
+    private readonly Counter<long> _blobTriggerPoison;
     private long _droppedTotal;
 
     public MLOpsMetrics(IMeterFactory meterFactory)
@@ -24,6 +27,9 @@ public sealed class MLOpsMetrics : IDisposable
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
         _modelLoadMs = _meter.CreateHistogram<double>("mlops.model.load_duration", "ms", "Time to load a model version");
+        _datasetsValidated = _meter.CreateCounter<long>("mlops.datasets.validated", "{file}", "Dataset files validated, by model and outcome (registered or quarantined)");
+        _validationMs = _meter.CreateHistogram<double>("mlops.datasets.validation_duration", "ms", "Time to validate one dataset file");
+        _blobTriggerPoison = _meter.CreateCounter<long>("mlops.blob_trigger.poison", "{blob}", "Blobs recorded as poison after the last failed attempt");
         _retrainingRequests = _meter.CreateCounter<long>("mlops.retraining.requests", "{request}", "Retraining requests, by reason and outcome");
     }
 
@@ -47,6 +53,14 @@ public sealed class MLOpsMetrics : IDisposable
 
     public void RetrainingRequested(string model, string reason, bool accepted) =>
         _retrainingRequests.Add(1, new("model", model), new("reason", reason), new("outcome", accepted ? "accepted" : "suppressed"));
+
+    public void DatasetValidated(string model, string outcome, TimeSpan elapsed)
+    {
+        _datasetsValidated.Add(1, new("model", model), new("outcome", outcome));
+        _validationMs.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+    }
+
+    public void BlobTriggerPoisoned(string function) => _blobTriggerPoison.Add(1, new KeyValuePair<string, object?>("function", function));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -81,18 +81,43 @@ public sealed class HostCatalogTests
     }
 
     [Fact]
-    public void AzureTimerAndBlobTriggers_Parsed_NoneUntilTheLocalHostHasThem()
+    public void AzureTimerTriggers_Parsed_NoneUntilTheLocalHostHasThem()
     {
-        // Placeholder until the local host has timer and blob triggers: then this becomes a comparison of schedule
-        // setting names (%Setting%) and blob paths/connections, both ways, like the HTTP one above. xunit 2 has no
-        // runtime skip, so it fails loudly rather than letting an unmatched trigger through.
-        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions);
+        // Placeholder until the local host has timer triggers: then this becomes a comparison of schedule setting names
+        // (%Setting%), both ways, like the HTTP and blob ones. xunit 2 has no runtime skip, so it fails loudly.
+        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions).Where(t => t.Contains("[TimerTrigger", StringComparison.Ordinal)).ToList();
 
         Assert.True(
             triggers.Count == 0,
-            "src/Functions.Azure now declares timer/blob triggers; rule 4 needs the local host to run the same ones. "
-            + "Replace this placeholder with a comparison against the local host's timer/blob catalog:\n"
+            "src/Functions.Azure now declares timer triggers; rule 4 needs the local host to run the same ones. "
+            + "Replace this placeholder with a comparison against the local host's timer catalog:\n"
             + string.Join('\n', triggers));
+    }
+
+    [Fact]
+    public void AzureBlobTriggers_ComparedWithLocalCatalog_HaveTheSameNamesPathsAndConnections()
+    {
+        var azure = AzureBindingCatalog.BlobTriggers(AzureFunctions);
+        var local = FunctionCatalog.Blobs.Select(b => new BlobTriggerEndpoint(b.Name, b.Path, b.Connection, true)).ToList();
+
+        Assert.True(azure.Count > 0, "No [BlobTrigger] bindings found in src/Functions.Azure.");
+        Assert.Equal(local.OrderBy(b => b.Name, StringComparer.Ordinal), azure.Select(a => a.Endpoint).OrderBy(b => b.Name, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void BlobTriggers_PathOrSourceChanged_AreReportedAsDifferent()
+    {
+        var functions = AzureBindingCatalog.Functions([AzureBindingCatalog.Parse(Bindings(
+            """
+            [Function("ValidateDataset")]
+            public Task ValidateDataset([BlobTrigger("dataset/{name}", Connection = "AzureWebJobsStorage")] BlobClient blob, string name, CancellationToken cancellationToken) => functions.ValidateBlobAsync(name, cancellationToken);
+            """), "Blob.cs")]);
+
+        var endpoint = Assert.Single(AzureBindingCatalog.BlobTriggers(functions)).Endpoint;
+
+        Assert.Equal(new BlobTriggerEndpoint("ValidateDataset", "dataset/{name}", "AzureWebJobsStorage", false), endpoint);
+        Assert.DoesNotContain(endpoint, FunctionCatalog.Blobs.Select(b => new BlobTriggerEndpoint(b.Name, b.Path, b.Connection, true)));
+        Assert.Empty(AzureBindingCatalog.DelegationViolations(functions));
     }
 
     [Fact]
@@ -271,6 +296,9 @@ public sealed class HostCatalogTests
         "namespace Sample;\n\npublic sealed class SampleBindings(SampleFunctions functions)\n{\n" + members + "\n}\n";
 }
 
+/// <summary>One blob trigger as a host exposes it: name, path pattern, connection setting, and whether Event Grid is the source.</summary>
+internal sealed record BlobTriggerEndpoint(string Name, string Path, string Connection, bool EventGrid);
+
 /// <summary>One HTTP function as a host exposes it; methods upper case, route without the /api prefix.</summary>
 internal sealed record HttpEndpoint(string Name, string Method, string Route)
 {
@@ -427,6 +455,19 @@ internal static class AzureBindingCatalog
 
         return violations;
     }
+
+    /// <summary>Every [BlobTrigger]: path (first argument), Connection, and whether Source is BlobTriggerSource.EventGrid.</summary>
+    public static IReadOnlyList<(BlobTriggerEndpoint Endpoint, string Where)> BlobTriggers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("BlobTrigger").Select(a =>
+            {
+                var arguments = a.ArgumentList?.Arguments ?? default;
+                var path = arguments.Where(x => x.NameEquals is null && x.NameColon is null).Select(x => StringLiteral(x.Expression)).FirstOrDefault() ?? "?";
+                var connection = arguments.Where(x => x.NameEquals?.Name.Identifier.ValueText == "Connection").Select(x => StringLiteral(x.Expression)).FirstOrDefault() ?? string.Empty;
+                var eventGrid = arguments.Any(x => x.NameEquals?.Name.Identifier.ValueText == "Source" && x.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "EventGrid" });
+                return (new BlobTriggerEndpoint(f.Name ?? "?", path, connection, eventGrid), f.Where);
+            }))
+            .ToList();
 
     public static IReadOnlyList<string> TimerAndBlobTriggers(IEnumerable<AzureFunction> functions) =>
         functions

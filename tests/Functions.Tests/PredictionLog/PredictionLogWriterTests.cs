@@ -68,6 +68,39 @@ public sealed class PredictionLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_FullBatch_IsWrittenWithoutWaitingForTheFlushInterval_PartialBatchWaits()
+    {
+        var metrics = Metrics();
+        var options = Options.Create(new PredictionLogOptions { Capacity = 100, BatchSize = 3, FlushInterval = TimeSpan.FromMinutes(10) });
+        var queue = new PredictionLogQueue(options, metrics);
+        var appended = 0;
+        var firstWrite = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new Mock<IPredictionLogSink>();
+        sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+            .Callback<PredictionLogSegment, ReadOnlyMemory<byte>, CancellationToken>((_, bytes, _) =>
+            {
+                Interlocked.Add(ref appended, bytes.Span.Count((byte)'\n'));
+                firstWrite.TrySetResult();
+            })
+            .Returns(Task.CompletedTask);
+        var writer = new PredictionLogWriter(queue, sink.Object, options, metrics, TimeProvider.System, NullLogger<PredictionLogWriter>.Instance);
+        var result = Result();
+        await writer.StartAsync(CancellationToken.None);
+
+        queue.TryEnqueue(Record(0, result));
+        queue.TryEnqueue(Record(1, result));
+        await Task.Delay(300);
+        var beforeFull = Volatile.Read(ref appended);
+        queue.TryEnqueue(Record(2, result));
+        await firstWrite.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        queue.TryEnqueue(Record(0, result));
+        await writer.StopAsync(CancellationToken.None);
+
+        Assert.Equal(0, beforeFull);
+        Assert.Equal(4, appended);
+    }
+
+    [Fact]
     public async Task FlushAsync_SinkFails_RetriesThenGivesUpWithoutThrowing()
     {
         var metrics = Metrics();
