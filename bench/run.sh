@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|http|validation|training|trainjob|all] [-- extra options for the http or training run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|http|validation|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
@@ -11,7 +11,8 @@
 #            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
 #            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
-#            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md)
+#            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md);
+#            several minutes, not part of 'all'
 #   trainjob the passes of a training job (prepare, train, evaluate, register) over a generated ~100 MB CSV in Azurite,
 #            each timed against a plain streaming read (with SHA-256) of the same blob, with peak heap and working set;
 #            written to docs/benchmarks/trainjob-latest.md (not part of 'all')

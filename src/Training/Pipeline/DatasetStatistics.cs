@@ -96,7 +96,7 @@ internal sealed class DatasetStatistics
         }
 
         var numericFills = numeric.ToDictionary(n => n.Feature.Name, n => n.Fill(errors), StringComparer.Ordinal);
-        var categoryFills = categorical.ToDictionary(c => c.Feature.Name, c => c.Fill(errors), StringComparer.Ordinal);
+        var categoryFills = categorical.ToDictionary(c => c.Feature.Name, c => c.Fill(errors, rows), StringComparer.Ordinal);
         label.Check(recipe, errors);
         if (errors.Count > 0)
         {
@@ -241,8 +241,14 @@ internal sealed class DatasetStatistics
             }
         }
 
-        public string? Fill(List<ProblemError> errors)
+        public string? Fill(List<ProblemError> errors, long rows)
         {
+            if (_missing == rows && feature.Imputation != ImputationStrategy.Constant)
+            {
+                errors.Add(new(feature.Name, null, $"Feature '{feature.Name}' has no values at all in the training data; a categorical feature needs at least one category."));
+                return null;
+            }
+
             switch (feature.Imputation)
             {
                 case ImputationStrategy.Constant:

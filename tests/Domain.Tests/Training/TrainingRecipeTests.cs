@@ -134,6 +134,43 @@ public sealed class TrainingRecipeTests
     }
 
     [Fact]
+    public void Check_NullMembersFromJson_AreReportedNotThrown()
+    {
+        var recipe = Parse("""{"task":"regression","label":null,"features":null,"trainer":null,"hyperparameters":null}""");
+
+        var fields = recipe.Check().Select(e => e.Field).ToHashSet();
+
+        Assert.Superset(new HashSet<string?> { "label", "features", "trainer" }, fields);
+    }
+
+    [Fact]
+    public void Check_NullFeatureEntry_IsReported()
+    {
+        var recipe = Parse("""{"task":"regression","label":"y","features":[null],"trainer":"sdca-regression"}""");
+
+        Assert.Contains(recipe.Check(), e => e.Field == "features[0]");
+    }
+
+    [Fact]
+    public void Check_HostileSizes_AreBoundedInMessages()
+    {
+        var longName = new string('x', 5_000);
+        var recipe = new TrainingRecipe
+        {
+            Task = ModelTask.Regression,
+            Label = "y",
+            Features = Enumerable.Range(0, FeatureSchema.MaxFeatures + 1).Select(i => new RecipeFeature($"f{i}", FeatureKind.Numeric)).ToList(),
+            Trainer = longName,
+            Hyperparameters = new Dictionary<string, JsonElement> { [longName] = JsonSerializer.SerializeToElement(1) },
+        };
+
+        var errors = recipe.Check();
+
+        Assert.Contains(errors, e => e.Field == "features" && e.Message.Contains("at most 2048", StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.True(e.Message.Length < 400, $"Message of {e.Message.Length} characters: the caller's input is echoed unbounded."));
+    }
+
+    [Fact]
     public void Check_EveryCatalogTrainer_AcceptsItsDefaults()
     {
         foreach (var trainer in TrainerCatalog.All)

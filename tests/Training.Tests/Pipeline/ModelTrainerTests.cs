@@ -227,3 +227,31 @@ public sealed class ModelTrainerTests
         }
     }
 }
+
+public sealed class RecipeColumnsTests
+{
+    [Fact]
+    public void For_BinaryRecipe_TrainsFromNullableSingleAndTextColumns()
+    {
+        var recipe = new TrainingRecipe
+        {
+            Task = ModelTask.BinaryClassification,
+            Label = "y",
+            Features = [new("x", FeatureKind.Numeric, Imputation: ImputationStrategy.Mean), new("c", FeatureKind.Categorical), new("b", FeatureKind.Boolean, Imputation: ImputationStrategy.MostFrequent)],
+            Trainer = "lbfgs-logistic",
+        };
+        var random = new Random(1);
+        var rows = Enumerable.Range(0, 2_000).Select(i =>
+        {
+            var x = random.NextDouble();
+            object?[] row = [i % 10 == 0 ? null : x, i % 2 == 0 ? "a" : "b", i % 7 == 0 ? null : (i % 3 == 0), x > 0.5 ? 1f : 0f];
+            return (IReadOnlyList<object?>)row;
+        }).ToList();
+
+        var columns = RecipeColumns.For(recipe);
+        var model = new ModelTrainer().Train(recipe, new StreamingDataView(columns, () => rows));
+
+        Assert.Equal([TrainingColumnType.Single, TrainingColumnType.Text, TrainingColumnType.Single, TrainingColumnType.Single], columns.Select(c => c.Type));
+        Assert.Equal(["0", "1"], model.ClassLabels);
+    }
+}
