@@ -116,9 +116,9 @@ public sealed partial class TrainingFunctions(
             throw;
         }
 
-        var location2 = $"/api/models/{name}/training/{jobId}";
-        request.HttpContext.Response.Headers.Location = location2;
-        return TypedResults.Json(new TrainingAccepted(jobId, location2, job), JsonDefaults.Options, statusCode: StatusCodes.Status202Accepted);
+        var statusUrl = $"/api/models/{name}/training/{jobId}";
+        request.HttpContext.Response.Headers.Location = statusUrl;
+        return TypedResults.Json(new TrainingAccepted(jobId, statusUrl, job), JsonDefaults.Options, statusCode: StatusCodes.Status202Accepted);
     });
 
     public Task<IResult> GetJob(HttpRequest request, string name, string jobId) => runner.RunAsync(request, Role.Reader, async (_, ct) =>

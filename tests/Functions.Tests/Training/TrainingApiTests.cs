@@ -125,6 +125,51 @@ public sealed class TrainingApiTests(TrainingHostFixture host)
     }
 
     [Fact]
+    public async Task Train_RegressionLabelThatIsNotANumber_Is400()
+    {
+        var model = Api.UniqueModel("bad-target");
+        var data = TrainingData.Regression(rows: 200);
+        var labelColumn = data.Columns.Count - 1;
+        var csv = TrainingData.Csv(data, (row, c, cell) => row == 2 && c == labelColumn ? "high" : cell);
+        var uri = await UploadAsync(model, csv);
+
+        using var response = await host.Operator.PostJsonAsync($"/api/models/{model}/train", Body(System.Text.Json.JsonSerializer.SerializeToNode(data.Recipe("sdca-regression"), MLOps.Functions.Storage.JsonDefaults.Options)!, uri));
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var error = Assert.Single(problem.Errors());
+        Assert.Equal("label", error["field"]!.GetValue<string>());
+        Assert.Equal(3, error["row"]!.GetValue<int>());
+        Assert.Contains("not a finite number", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_ParquetColumnOfTheWrongDeclaredType_Is400NamingIt()
+    {
+        var model = Api.UniqueModel("bad-parquet");
+        var schema = new Parquet.Schema.ParquetSchema(
+            new Parquet.Schema.DataField<DateTime>("num_0"),
+            new Parquet.Schema.DataField<bool>("label"));
+        using var stream = new MemoryStream();
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<DateTime>(schema.DataFields[0], Enumerable.Range(0, 100).Select(i => new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(i)).ToArray().AsMemory());
+            await group.WriteAsync<bool>(schema.DataFields[1], Enumerable.Range(0, 100).Select(i => i % 2 == 0).ToArray().AsMemory());
+        }
+
+        var uri = await UploadAsync(model, stream.ToArray(), "data.parquet");
+        var recipe = JsonNode.Parse("""{"task":"binaryClassification","label":"label","trainer":"lightgbm","features":[{"name":"num_0","kind":"numeric"}]}""")!;
+
+        using var response = await host.Operator.PostJsonAsync($"/api/models/{model}/train", Body(recipe, uri));
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var error = Assert.Single(problem.Errors());
+        Assert.Equal("num_0", error["field"]!.GetValue<string>());
+        Assert.Contains("datetime", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        await AssertNothingHappenedAsync(model);
+    }
+
+    [Fact]
     public async Task Train_MissingValueWithoutImputation_Is400()
     {
         var model = Api.UniqueModel("no-impute");
