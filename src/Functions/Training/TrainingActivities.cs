@@ -257,7 +257,8 @@ public sealed partial class TrainingActivities(
         return new VersionMetadataRequest
         {
             Description = job.Description is { Length: > 0 } d ? d : $"Trained by job {job.JobId} with {recipe.Trainer}.",
-            Tags = new Dictionary<string, string> { [JobTag] = job.JobId, ["trainer"] = recipe.Trainer },
+            // labelColumn: dataset validation (issue 4) reads it to require the label in new uploads for this model.
+            Tags = new Dictionary<string, string> { [JobTag] = job.JobId, ["trainer"] = recipe.Trainer, ["labelColumn"] = recipe.Label },
             Metrics = input.Evaluation.Candidate.Metrics.ToDictionary(m => m.Key, m => m.Value),
             Task = recipe.Task,
             Features = recipe.ToFeatureSchema().Features.Select(f => new FeatureRequest

@@ -42,6 +42,7 @@ public sealed class TrainingEndToEndTests(TrainingHostFixture host)
         Assert.Equal(job["datasetSha256"]!.GetValue<string>(), registered["lineage"]!["datasetSha256"]!.GetValue<string>());
         Assert.EndsWith($"{model}/data.csv", registered["lineage"]!["datasetUri"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(job["jobId"]!.GetValue<string>(), registered["tags"]!["trainingJob"]!.GetValue<string>());
+        Assert.Equal("label", registered["tags"]!["labelColumn"]!.GetValue<string>());
 
         // Documents stored with the version.
         var models = TrainingData.Models(host);
