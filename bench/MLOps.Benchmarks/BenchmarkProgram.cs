@@ -16,7 +16,9 @@ internal static class BenchmarkProgram
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- training [--out FILE] [--rows N] [--trainers lightgbm,fasttree]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- exported-scoring [BenchmarkDotNet options]\n" +
-        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- trainjob [--rows N] [--out FILE]";
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- trainjob [--rows N] [--out FILE]\n" +
+
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -69,6 +71,9 @@ internal static class BenchmarkProgram
 
             case "trainjob":
                 return await TrainingJob.TrainingJobRun.RunAsync(args[1..]).ConfigureAwait(false);
+
+            case "drift":
+                return await Drift.DriftCheckRun.RunAsync(args[1..]).ConfigureAwait(false);
 
             case "validation":
                 return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);

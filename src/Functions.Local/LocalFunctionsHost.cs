@@ -38,6 +38,8 @@ public static class LocalFunctionsHost
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
+        builder.Services.AddSingleton<TimerScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
         builder.Services.AddLocalBlobTriggers();
         builder.Services.AddHostedService<Queues.LocalQueueTriggers>();
 

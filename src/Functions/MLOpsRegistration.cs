@@ -31,6 +31,7 @@ public static class MLOpsRegistration
         services.AddOptions<PredictionOptions>().BindConfiguration(PredictionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<DriftOptions>().BindConfiguration(DriftOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Validation.ValidationOptions>().BindConfiguration(Validation.ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
@@ -65,6 +66,13 @@ public static class MLOpsRegistration
         services.AddSingleton<PredictionLogQueue>();
         services.AddSingleton<IPredictionLogSink, BlobPredictionLogSink>();
         services.AddHostedService<PredictionLogWriter>();
+
+        services.AddSingleton<Drift.DriftStore>();
+        services.AddSingleton<Drift.FeedbackStore>();
+        services.AddSingleton<Drift.PredictionLogWindowReader>();
+        services.AddSingleton<Drift.DatasetProfiler>();
+        services.AddSingleton<Drift.DriftMonitor>();
+        services.AddSingleton<DriftFunctions>();
 
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<FunctionRunner>();

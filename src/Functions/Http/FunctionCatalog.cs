@@ -44,12 +44,28 @@ public static class FunctionCatalog
         new("ModelMetadataV2Version", "GET", "v2/models/{name}/versions/{version}", r => Get<InferenceFunctions>(r).Metadata(r, V(r, "name"), V(r, "version"))),
         new("ModelReadyV2", "GET", "v2/models/{name}/ready", r => Get<InferenceFunctions>(r).Ready(r, V(r, "name"), null)),
 
+        new("RunDriftCheck", "POST", "models/{name}/drift/run", r => Get<DriftFunctions>(r).RunDrift(r, V(r, "name"))),
+        new("ListDriftRuns", "GET", "models/{name}/drift", r => Get<DriftFunctions>(r).ListDriftRuns(r, V(r, "name"))),
+        new("GetDriftRun", "GET", "models/{name}/drift/{runId}", r => Get<DriftFunctions>(r).GetDriftRun(r, V(r, "name"), V(r, "runId"))),
+        new("GetDriftChart", "GET", "models/{name}/drift/{runId}/charts/{chart}", r => Get<DriftFunctions>(r).GetDriftChart(r, V(r, "name"), V(r, "runId"), V(r, "chart"))),
+        new("GetDriftSettings", "GET", "models/{name}/drift-settings", r => Get<DriftFunctions>(r).GetDriftSettings(r, V(r, "name"))),
+        new("SetDriftSettings", "PUT", "models/{name}/drift-settings", r => Get<DriftFunctions>(r).SetDriftSettings(r, V(r, "name"))),
+        new("RecordFeedback", "POST", "models/{name}/feedback", r => Get<DriftFunctions>(r).RecordFeedback(r, V(r, "name"))),
+        new("BuildReferenceProfile", "POST", "models/{name}/versions/{version}/reference-profile", r => Get<DriftFunctions>(r).BuildReferenceProfile(r, V(r, "name"), V(r, "version"))),
+        new("GetReferenceProfile", "GET", "models/{name}/versions/{version}/reference-profile", r => Get<DriftFunctions>(r).GetReferenceProfile(r, V(r, "name"), V(r, "version"))),
+
         new("GetModelExpectations", "GET", "models/{name}/expectations", r => Get<DatasetFunctions>(r).GetExpectations(r, V(r, "name"))),
         new("PutModelExpectations", "PUT", "models/{name}/expectations", r => Get<DatasetFunctions>(r).PutExpectations(r, V(r, "name"))),
         new("ListDatasetValidations", "GET", "datasets/validations", r => Get<DatasetFunctions>(r).ListValidations(r)),
         new("GetDatasetValidation", "GET", "datasets/validations/{id}", r => Get<DatasetFunctions>(r).GetValidation(r, V(r, "id"))),
         new("ListDatasetVersions", "GET", "models/{name}/datasets", r => Get<DatasetFunctions>(r).ListDatasetVersions(r, V(r, "name"))),
         new("GetDatasetVersion", "GET", "models/{name}/datasets/{version}", r => Get<DatasetFunctions>(r).GetDatasetVersion(r, V(r, "name"), V(r, "version"))),
+    ];
+
+    /// <summary>Every timer function. The local host schedules these (blob-lease singleton, past-due detection); Azure binds the same names and schedules.</summary>
+    public static IReadOnlyList<Timers.TimerFunction> Timers { get; } =
+    [
+        new("DriftCheck", "%DriftSchedule%", "0 */15 * * * *", (services, isPastDue, ct) => services.GetRequiredService<DriftFunctions>().RunScheduled(isPastDue, ct)),
     ];
 
     /// <summary>

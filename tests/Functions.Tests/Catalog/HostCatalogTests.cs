@@ -81,17 +81,40 @@ public sealed class HostCatalogTests
     }
 
     [Fact]
-    public void AzureTimerTriggers_Parsed_NoneUntilTheLocalHostHasThem()
+    public void AzureTimerTriggers_ComparedWithLocalCatalog_HaveTheSameNamesAndSchedules()
     {
-        // Placeholder until the local host has timer triggers: then this becomes a comparison of schedule setting names
-        // (%Setting%), both ways, like the HTTP and blob ones. xunit 2 has no runtime skip, so it fails loudly.
-        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions).Where(t => t.Contains("[TimerTrigger", StringComparison.Ordinal)).ToList();
+        var azure = AzureBindingCatalog.Timers(AzureFunctions).Select(t => t.Timer).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var local = FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
-        Assert.True(
-            triggers.Count == 0,
-            "src/Functions.Azure now declares timer triggers; rule 4 needs the local host to run the same ones. "
-            + "Replace this placeholder with a comparison against the local host's timer catalog:\n"
-            + string.Join('\n', triggers));
+        Assert.NotEmpty(local);
+        Assert.Equal(local, azure);
+        Assert.All(local, t => Assert.Matches("^%[A-Za-z][A-Za-z0-9_]*%$", t.Schedule));
+    }
+
+    [Fact]
+    public void CompareTimers_ScheduleSettingChangedOnAzureSideOnly_IsADifference()
+    {
+        var mutated = AzureBindingCatalog.Functions([AzureBindingCatalog.Parse(Bindings(
+            """
+            [Function("DriftCheck")]
+            public Task DriftCheck([TimerTrigger("%DriftScheduleTypo%")] TimerInfo timer, CancellationToken cancellationToken) => functions.RunScheduled(timer.IsPastDue, cancellationToken);
+            """), "Timer.cs")]);
+
+        var azure = AzureBindingCatalog.Timers(mutated).Select(t => t.Timer).ToList();
+
+        Assert.Equal([new TimerEndpoint("DriftCheck", "%DriftScheduleTypo%")], azure);
+        Assert.NotEqual(FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).ToList(), azure);
+        Assert.Empty(AzureBindingCatalog.DelegationViolations(mutated));
+    }
+
+    [Fact]
+    public void LocalTimerSchedules_Defaults_AreSixFieldNcrontab()
+    {
+        foreach (var timer in FunctionCatalog.Timers)
+        {
+            var schedule = NCrontab.CrontabSchedule.TryParse(timer.DefaultSchedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });
+            Assert.True(schedule is not null, $"{timer.Name}: '{timer.DefaultSchedule}' is not a 6-field NCRONTAB expression.");
+        }
     }
 
     [Fact]
@@ -323,6 +346,8 @@ public sealed class HostCatalogTests
         "namespace Sample;\n\npublic sealed class SampleBindings(SampleFunctions functions)\n{\n" + members + "\n}\n";
 }
 
+/// <summary>One timer function as a host schedules it: name and schedule as written in the attribute (%Setting%).</summary>
+internal sealed record TimerEndpoint(string Name, string Schedule);
 /// <summary>One blob trigger as a host exposes it: name, path pattern, connection setting, and whether Event Grid is the source.</summary>
 internal sealed record BlobTriggerEndpoint(string Name, string Path, string Connection, bool EventGrid);
 
@@ -499,6 +524,13 @@ internal static class AzureBindingCatalog
                 var connection = arguments.Where(x => x.NameEquals?.Name.Identifier.ValueText == "Connection").Select(x => StringLiteral(x.Expression)).FirstOrDefault();
                 return (new QueueTriggerEndpoint(f.Name ?? "?", queue, connection), f.Where);
             }))
+            .ToList();
+
+    /// <summary>Every [TimerTrigger] with its schedule argument (a string literal), and where it is declared.</summary>
+    public static IReadOnlyList<(TimerEndpoint Timer, string Where)> Timers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("TimerTrigger").Select(a =>
+                (new TimerEndpoint(f.Name ?? "?", a.ArgumentList?.Arguments.Select(x => StringLiteral(x.Expression)).FirstOrDefault(x => x is not null) ?? "?"), f.Where)))
             .ToList();
 
     /// <summary>Every [BlobTrigger]: path (first argument), Connection, and whether Source is BlobTriggerSource.EventGrid.</summary>

@@ -6,8 +6,7 @@ using Parquet.Schema;
 
 namespace MLOps.Functions.Tests.Datasets;
 
-// Alone: one test measures process-wide allocations, which other collections (training) would inflate when run beside it.
-[Collection(AllocationMeasuringCollection.Name)]
+[Collection(MLOps.Functions.Tests.Infrastructure.SerialCollection.Name)]
 public sealed class TabularReaderTests
 {
     [Fact]
@@ -355,10 +354,4 @@ public sealed class TabularReaderTests
 
     private static Task<TabularReader> OpenCsvAsync(string text, TabularReaderOptions? options = null) =>
         TabularReader.OpenAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)), "data.csv", options, default);
-}
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class AllocationMeasuringCollection
-{
-    public const string Name = "allocation measuring (not parallel)";
 }
