@@ -30,6 +30,12 @@ public static class FunctionCatalog
         new("ListRetrainingRequests", "GET", "models/{name}/retraining", r => Get<PolicyFunctions>(r).ListRetraining(r, V(r, "name"))),
         new("RequestRetraining", "POST", "models/{name}/retraining", r => Get<PolicyFunctions>(r).RequestRetraining(r, V(r, "name"))),
 
+        new("TrainModel", "POST", "models/{name}/train", r => Get<TrainingFunctions>(r).Train(r, V(r, "name"))),
+        new("ListTrainingJobs", "GET", "models/{name}/training", r => Get<TrainingFunctions>(r).ListJobs(r, V(r, "name"))),
+        new("GetTrainingJob", "GET", "models/{name}/training/{jobId}", r => Get<TrainingFunctions>(r).GetJob(r, V(r, "name"), V(r, "jobId"))),
+        new("GetQualityGates", "GET", "models/{name}/gates", r => Get<TrainingFunctions>(r).GetGates(r, V(r, "name"))),
+        new("SetQualityGates", "PUT", "models/{name}/gates", r => Get<TrainingFunctions>(r).SetGates(r, V(r, "name"))),
+
         new("Predict", "POST", "models/{name}/predict", r => Get<PredictionFunctions>(r).Predict(r, V(r, "name"))),
 
         new("InferV2", "POST", "v2/models/{name}/infer", r => Get<InferenceFunctions>(r).Infer(r, V(r, "name"), null)),
@@ -69,6 +75,13 @@ public static class FunctionCatalog
     public static IReadOnlyList<BlobFunction> Blobs { get; } =
     [
         new(Validation.DatasetValidator.FunctionName, "datasets/{name}", "AzureWebJobsStorage", (services, name, ct) => services.GetRequiredService<Validation.DatasetValidator>().ValidateBlobAsync(name, ct)),
+    ];
+
+    /// <summary>Every queue-triggered function: the local host polls these queues; a test checks the Azure bindings match.</summary>
+    public static IReadOnlyList<QueueFunction> Queues { get; } =
+    [
+        new("RunTrainingJob", "%" + Configuration.TrainingOptions.QueueSetting + "%", "AzureWebJobsStorage",
+            (services, message, ct) => services.GetRequiredService<Training.TrainingJobRunner>().RunAsync(message, ct)),
     ];
 
     private static T Get<T>(HttpRequest request)
