@@ -38,7 +38,10 @@ public static class LocalFunctionsHost
 
         builder.Services.AddProblemDetails();
         builder.AddMLOps();
+        builder.Services.AddSingleton<TimerScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
         builder.Services.AddLocalBlobTriggers();
+        builder.Services.AddHostedService<Queues.LocalQueueTriggers>();
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

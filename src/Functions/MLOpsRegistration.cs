@@ -14,6 +14,7 @@ using MLOps.Functions.Scoring;
 using MLOps.Functions.Security;
 using MLOps.Functions.Storage;
 using MLOps.Functions.Telemetry;
+using MLOps.Functions.Training;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -30,7 +31,9 @@ public static class MLOpsRegistration
         services.AddOptions<PredictionOptions>().BindConfiguration(PredictionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
+        services.AddOptions<DriftOptions>().BindConfiguration(DriftOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Validation.ValidationOptions>().BindConfiguration(Validation.ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Problem documents and any result written with the host's JSON options look like the rest of the API.
         services.ConfigureHttpJsonOptions(json =>
@@ -64,6 +67,13 @@ public static class MLOpsRegistration
         services.AddSingleton<IPredictionLogSink, BlobPredictionLogSink>();
         services.AddHostedService<PredictionLogWriter>();
 
+        services.AddSingleton<Drift.DriftStore>();
+        services.AddSingleton<Drift.FeedbackStore>();
+        services.AddSingleton<Drift.PredictionLogWindowReader>();
+        services.AddSingleton<Drift.DatasetProfiler>();
+        services.AddSingleton<Drift.DriftMonitor>();
+        services.AddSingleton<DriftFunctions>();
+
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<FunctionRunner>();
         services.AddSingleton<HealthFunctions>();
@@ -80,6 +90,16 @@ public static class MLOpsRegistration
         services.AddSingleton<Triggers.BlobReceipts>();
         services.AddSingleton<DatasetFunctions>();
         services.AddSingleton<PolicyFunctions>();
+
+        services.AddSingleton<TrainingDatasets>();
+        services.AddSingleton<TrainingJobStore>();
+        services.AddSingleton<TrainingQueue>();
+        services.AddSingleton<QualityGateStore>();
+        services.AddSingleton<CandidateEvaluator>();
+        services.AddSingleton<ICandidateTrainer, MLNetCandidateTrainer>();
+        services.AddSingleton<TrainingActivities>();
+        services.AddSingleton<TrainingJobRunner>();
+        services.AddSingleton<TrainingFunctions>();
 
         AddTelemetry(builder);
         return builder;

@@ -20,6 +20,8 @@ public static class AuditActions
     public const string PolicyChanged = "policy.changed";
     public const string RetrainingRequested = "retraining.requested";
     public const string RetrainingSuppressed = "retraining.suppressed";
+    public const string DriftAlert = "drift.alert";
+    public const string DriftSettingsChanged = "drift.settings_changed";
     public const string DatasetValidated = "dataset.validated";
     public const string DatasetQuarantined = "dataset.quarantined";
 }

@@ -25,6 +25,15 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     /// <summary>Models, versions, aliases, alias moves and audit entries, one partition per model.</summary>
     public string RegistryTable => _prefix + "registry";
 
+    /// <summary>Drift settings and run history, one partition per model (reports and charts are blobs in <see cref="ReportsContainer"/>).</summary>
+    public string DriftTable => _prefix + "drift";
+
+    /// <summary>Ground-truth labels joined to logged predictions, one partition per model.</summary>
+    public string FeedbackTable => _prefix + "feedback";
+
+    /// <summary>Timer singletons (blob leases) and schedule status, as the Functions host keeps them in azure-webjobs-hosts.</summary>
+    public string LocksContainer => _prefix + "locks";
+
     /// <summary>Blob trigger receipts (name + ETag) of the local host's container scan, like the Functions host's.</summary>
     public string BlobReceiptsTable => _prefix + "blobreceipts";
 
@@ -41,7 +50,7 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     public string Prefixed(string name) => _prefix + name;
 
     public IEnumerable<string> Containers =>
-        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer];
+        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer, LocksContainer];
 
-    public IEnumerable<string> Tables => [BlobReceiptsTable, ValidationsTable, DatasetVersionsTable, RegistryTable];
+    public IEnumerable<string> Tables => [BlobReceiptsTable, ValidationsTable, DatasetVersionsTable, RegistryTable, DriftTable, FeedbackTable];
 }

@@ -14,6 +14,9 @@ public sealed class MLOpsMetrics : IDisposable
     private readonly Counter<long> _logWriteFailures;
     private readonly Histogram<double> _modelLoadMs;
     private readonly Counter<long> _retrainingRequests;
+    private readonly Counter<long> _driftRuns;
+    private readonly Counter<long> _driftAlerts;
+    private readonly Counter<long> _feedbackLabels;
     private readonly Counter<long> _datasetsValidated;
     private readonly Histogram<double> _validationMs;
     private readonly Counter<long> _blobTriggerPoison;
@@ -27,6 +30,9 @@ public sealed class MLOpsMetrics : IDisposable
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
         _modelLoadMs = _meter.CreateHistogram<double>("mlops.model.load_duration", "ms", "Time to load a model version");
+        _driftRuns = _meter.CreateCounter<long>("mlops.drift.runs", "{run}", "Drift checks, by model, trigger and status");
+        _driftAlerts = _meter.CreateCounter<long>("mlops.drift.alerts", "{alert}", "Confirmed drift or decay, by model and reason");
+        _feedbackLabels = _meter.CreateCounter<long>("mlops.feedback.labels", "{label}", "Ground-truth labels recorded");
         _datasetsValidated = _meter.CreateCounter<long>("mlops.datasets.validated", "{file}", "Dataset files validated, by model and outcome (registered or quarantined)");
         _validationMs = _meter.CreateHistogram<double>("mlops.datasets.validation_duration", "ms", "Time to validate one dataset file");
         _blobTriggerPoison = _meter.CreateCounter<long>("mlops.blob_trigger.poison", "{blob}", "Blobs recorded as poison after the last failed attempt");
@@ -54,6 +60,13 @@ public sealed class MLOpsMetrics : IDisposable
     public void RetrainingRequested(string model, string reason, bool accepted) =>
         _retrainingRequests.Add(1, new("model", model), new("reason", reason), new("outcome", accepted ? "accepted" : "suppressed"));
 
+    public void DriftRun(string model, string trigger, string status) =>
+        _driftRuns.Add(1, new("model", model), new("trigger", trigger), new("status", status));
+
+    public void DriftAlert(string model, int version, string reason) =>
+        _driftAlerts.Add(1, new("model", model), new("version", version), new("reason", reason));
+
+    public void FeedbackRecorded(string model, int labels) => _feedbackLabels.Add(labels, new KeyValuePair<string, object?>("model", model));
     public void DatasetValidated(string model, string outcome, TimeSpan elapsed)
     {
         _datasetsValidated.Add(1, new("model", model), new("outcome", outcome));

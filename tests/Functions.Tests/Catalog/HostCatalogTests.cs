@@ -81,17 +81,40 @@ public sealed class HostCatalogTests
     }
 
     [Fact]
-    public void AzureTimerTriggers_Parsed_NoneUntilTheLocalHostHasThem()
+    public void AzureTimerTriggers_ComparedWithLocalCatalog_HaveTheSameNamesAndSchedules()
     {
-        // Placeholder until the local host has timer triggers: then this becomes a comparison of schedule setting names
-        // (%Setting%), both ways, like the HTTP and blob ones. xunit 2 has no runtime skip, so it fails loudly.
-        var triggers = AzureBindingCatalog.TimerAndBlobTriggers(AzureFunctions).Where(t => t.Contains("[TimerTrigger", StringComparison.Ordinal)).ToList();
+        var azure = AzureBindingCatalog.Timers(AzureFunctions).Select(t => t.Timer).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var local = FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
-        Assert.True(
-            triggers.Count == 0,
-            "src/Functions.Azure now declares timer triggers; rule 4 needs the local host to run the same ones. "
-            + "Replace this placeholder with a comparison against the local host's timer catalog:\n"
-            + string.Join('\n', triggers));
+        Assert.NotEmpty(local);
+        Assert.Equal(local, azure);
+        Assert.All(local, t => Assert.Matches("^%[A-Za-z][A-Za-z0-9_]*%$", t.Schedule));
+    }
+
+    [Fact]
+    public void CompareTimers_ScheduleSettingChangedOnAzureSideOnly_IsADifference()
+    {
+        var mutated = AzureBindingCatalog.Functions([AzureBindingCatalog.Parse(Bindings(
+            """
+            [Function("DriftCheck")]
+            public Task DriftCheck([TimerTrigger("%DriftScheduleTypo%")] TimerInfo timer, CancellationToken cancellationToken) => functions.RunScheduled(timer.IsPastDue, cancellationToken);
+            """), "Timer.cs")]);
+
+        var azure = AzureBindingCatalog.Timers(mutated).Select(t => t.Timer).ToList();
+
+        Assert.Equal([new TimerEndpoint("DriftCheck", "%DriftScheduleTypo%")], azure);
+        Assert.NotEqual(FunctionCatalog.Timers.Select(t => new TimerEndpoint(t.Name, t.Schedule)).ToList(), azure);
+        Assert.Empty(AzureBindingCatalog.DelegationViolations(mutated));
+    }
+
+    [Fact]
+    public void LocalTimerSchedules_Defaults_AreSixFieldNcrontab()
+    {
+        foreach (var timer in FunctionCatalog.Timers)
+        {
+            var schedule = NCrontab.CrontabSchedule.TryParse(timer.DefaultSchedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });
+            Assert.True(schedule is not null, $"{timer.Name}: '{timer.DefaultSchedule}' is not a 6-field NCRONTAB expression.");
+        }
     }
 
     [Fact]
@@ -292,10 +315,39 @@ public sealed class HostCatalogTests
         Assert.Empty(AzureBindingCatalog.DelegationViolations(functions));
     }
 
+    [Fact]
+    public void AzureQueueTriggers_ComparedWithLocalCatalog_AreTheSame()
+    {
+        var azure = AzureBindingCatalog.QueueTriggers(AzureFunctions).Select(t => t.Trigger).ToHashSet();
+        var local = FunctionCatalog.Queues.Select(q => new QueueTriggerEndpoint(q.Name, q.Queue, q.Connection)).ToHashSet();
+
+        Assert.True(local.Count > 0, "FunctionCatalog.Queues is empty; the comparison would pass vacuously.");
+        Assert.True(azure.SetEquals(local), "Queue triggers differ.\nAzure: " + string.Join("; ", azure) + "\nLocal: " + string.Join("; ", local));
+    }
+
+    [Fact]
+    public void CompareQueues_QueueNameChangedOnAzureSideOnly_IsReported()
+    {
+        var function = FunctionCatalog.Queues[0];
+        var mutated = AzureBindingCatalog.Parse(Bindings(
+            $$"""
+            [Function("{{function.Name}}")]
+            public Task {{function.Name}}([QueueTrigger("%OtherQueue%", Connection = "{{function.Connection}}")] string message, CancellationToken cancellationToken) => runner.RunAsync(message, cancellationToken);
+            """), "Queue.cs");
+        var withoutReal = AzureSources.Value.Where(t => !t.GetText().ToString().Contains("QueueTrigger(", StringComparison.Ordinal)).Append(mutated);
+
+        var azure = AzureBindingCatalog.QueueTriggers(AzureBindingCatalog.Functions(withoutReal)).Select(t => t.Trigger).ToHashSet();
+
+        Assert.Contains(new QueueTriggerEndpoint(function.Name, "%OtherQueue%", function.Connection), azure);
+        Assert.DoesNotContain(new QueueTriggerEndpoint(function.Name, function.Queue, function.Connection), azure);
+    }
+
     private static string Bindings(string members) =>
         "namespace Sample;\n\npublic sealed class SampleBindings(SampleFunctions functions)\n{\n" + members + "\n}\n";
 }
 
+/// <summary>One timer function as a host schedules it: name and schedule as written in the attribute (%Setting%).</summary>
+internal sealed record TimerEndpoint(string Name, string Schedule);
 /// <summary>One blob trigger as a host exposes it: name, path pattern, connection setting, and whether Event Grid is the source.</summary>
 internal sealed record BlobTriggerEndpoint(string Name, string Path, string Connection, bool EventGrid);
 
@@ -303,6 +355,12 @@ internal sealed record BlobTriggerEndpoint(string Name, string Path, string Conn
 internal sealed record HttpEndpoint(string Name, string Method, string Route)
 {
     public override string ToString() => $"{Name} {Method} {Route}";
+}
+
+/// <summary>One queue-triggered function: name, queue (or %Setting% expression) and connection setting name.</summary>
+internal sealed record QueueTriggerEndpoint(string Name, string Queue, string? Connection)
+{
+    public override string ToString() => $"{Name} {Queue} ({Connection})";
 }
 
 /// <summary>A [Function] method found in the Azure sources; <see cref="Name"/> is null when it cannot be read syntactically.</summary>
@@ -455,6 +513,25 @@ internal static class AzureBindingCatalog
 
         return violations;
     }
+
+    /// <summary>Every [QueueTrigger] with its queue expression and Connection, as written in source.</summary>
+    public static IReadOnlyList<(QueueTriggerEndpoint Trigger, string Where)> QueueTriggers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("QueueTrigger").Select(a =>
+            {
+                var arguments = a.ArgumentList?.Arguments ?? default;
+                var queue = arguments.Where(x => x.NameEquals is null && x.NameColon is null).Select(x => StringLiteral(x.Expression)).FirstOrDefault() ?? "?";
+                var connection = arguments.Where(x => x.NameEquals?.Name.Identifier.ValueText == "Connection").Select(x => StringLiteral(x.Expression)).FirstOrDefault();
+                return (new QueueTriggerEndpoint(f.Name ?? "?", queue, connection), f.Where);
+            }))
+            .ToList();
+
+    /// <summary>Every [TimerTrigger] with its schedule argument (a string literal), and where it is declared.</summary>
+    public static IReadOnlyList<(TimerEndpoint Timer, string Where)> Timers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("TimerTrigger").Select(a =>
+                (new TimerEndpoint(f.Name ?? "?", a.ArgumentList?.Arguments.Select(x => StringLiteral(x.Expression)).FirstOrDefault(x => x is not null) ?? "?"), f.Where)))
+            .ToList();
 
     /// <summary>Every [BlobTrigger]: path (first argument), Connection, and whether Source is BlobTriggerSource.EventGrid.</summary>
     public static IReadOnlyList<(BlobTriggerEndpoint Endpoint, string Where)> BlobTriggers(IEnumerable<AzureFunction> functions) =>

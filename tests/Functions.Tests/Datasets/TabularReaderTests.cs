@@ -6,6 +6,7 @@ using Parquet.Schema;
 
 namespace MLOps.Functions.Tests.Datasets;
 
+[Collection(MLOps.Functions.Tests.Infrastructure.SerialCollection.Name)]
 public sealed class TabularReaderTests
 {
     [Fact]
