@@ -350,6 +350,17 @@ public sealed class DatasetValidationTests
             rule.Examples);
     }
 
+    [Fact]
+    public void Unique_CellsThatConcatenateAlike_AreDifferentKeys()
+    {
+        // A separator byte between cells would make these two rows one key; a length per cell does not.
+        var table = new TestTable("k1,k2", "a\u0001\u0001b,c", "a,b\u0001\u0001c", "a\u0001,\u0001bc");
+
+        var rule = Assert.Single(Validate(Suite(Unique("k1", "k2")), table).Rules);
+
+        Assert.Equal(0, rule.Unexpected);
+    }
+
     [Theory]
     [InlineData(0.75, RuleVerdict.Passed)] // 1 duplicate of 4 rows
     [InlineData(0.8, RuleVerdict.Failed)]
