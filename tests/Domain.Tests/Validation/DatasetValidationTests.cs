@@ -354,7 +354,7 @@ public sealed class DatasetValidationTests
     public void Unique_CellsThatConcatenateAlike_AreDifferentKeys()
     {
         // A separator byte between cells would make these two rows one key; a length per cell does not.
-        var table = new TestTable("k1,k2", "a\u0001\u0001b,c", "a,b\u0001\u0001c", "a\u0001,\u0001bc");
+        var table = new TestTable("k1,k2", "a\u0001b,c", "a,b\u0001c", "a\u0001,\u0001bc");
 
         var rule = Assert.Single(Validate(Suite(Unique("k1", "k2")), table).Rules);
 
