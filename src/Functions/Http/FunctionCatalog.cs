@@ -14,6 +14,7 @@ public static class FunctionCatalog
 
         new("ListModels", "GET", "models", r => Get<RegistryFunctions>(r).ListModels(r)),
         new("GetModel", "GET", "models/{name}", r => Get<RegistryFunctions>(r).GetModel(r, V(r, "name"))),
+        new("DeclareModel", "PUT", "models/{name}", r => Get<RegistryFunctions>(r).DeclareModel(r, V(r, "name"))),
         new("RegisterModelVersion", "POST", "models/{name}/versions", r => Get<RegistryFunctions>(r).RegisterVersion(r, V(r, "name"))),
         new("ListModelVersions", "GET", "models/{name}/versions", r => Get<RegistryFunctions>(r).ListVersions(r, V(r, "name"))),
         new("GetModelVersion", "GET", "models/{name}/versions/{version}", r => Get<RegistryFunctions>(r).GetVersion(r, V(r, "name"), V(r, "version"))),

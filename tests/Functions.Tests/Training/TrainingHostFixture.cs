@@ -7,10 +7,11 @@ namespace MLOps.Functions.Tests.Training;
 /// datasets uploaded for models that are not registered yet stay where the test put them.
 /// </summary>
 /// <remarks>
-/// With the trigger on, the validator moves every upload of an unregistered model's dataset to quarantine within one
-/// poll interval (it has no expectations to check it against), which would race with the training job reading it.
-/// The job itself copes (it reads the blob pinned to its ETag and fails cleanly when the blob vanishes; see
-/// <see cref="TrainingDatasetTests"/>), but the tests here are about training, not about that race.
+/// With the trigger on, the validator quarantines uploads for models that are neither registered nor declared
+/// (<c>PUT /api/models/{name}</c>). These tests train models they never declare, on purpose, to keep the training
+/// tests about training; the declared-model flow with every trigger on is <c>Workflows/NewModelFlowTests</c>.
+/// The job copes with a vanishing blob either way: it reads the blob pinned to its ETag and fails cleanly
+/// (<see cref="TrainingDatasetTests"/>).
 /// </remarks>
 public sealed class TrainingHostFixture : LocalHostFixture
 {
