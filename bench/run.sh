@@ -9,8 +9,8 @@
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
 #   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, vs a
 #            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
-#   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
-#            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
+#   validation  dataset validation throughput (rows/s, MB/s, CPU s) on a generated 1M-row CSV vs a plain CsvHelper read of
+#            the same file, same run, with the stages in between; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
 #            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
 #            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md);

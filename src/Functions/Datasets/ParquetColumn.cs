@@ -96,23 +96,52 @@ internal abstract class ParquetColumn(DataField field)
     private sealed class StructColumn<T>(DataField field) : ParquetColumn(field)
         where T : struct
     {
+        private readonly bool _nullable = field.IsNullable;
         private T?[] _values = [];
+        private T[] _required = [];
+
+        /// <summary>The cell's value; false for a null. Nullable columns live in <c>_values</c>, required ones in <c>_required</c>.</summary>
+        private bool TryValue(int row, out T value)
+        {
+            if (_nullable)
+            {
+                var cell = _values[row];
+                value = cell.GetValueOrDefault();
+                return cell.HasValue;
+            }
+
+            value = _required[row];
+            return true;
+        }
 
         public override async ValueTask LoadAsync(ParquetRowGroupReader group, int rows, CancellationToken cancellationToken)
         {
-            if (_values.Length < rows)
+            if (_nullable)
             {
-                _values = new T?[rows];
+                if (_values.Length < rows)
+                {
+                    _values = new T?[rows];
+                }
+
+                await group.ReadAsync<T>(Field, _values.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+                return;
             }
 
-            await group.ReadAsync<T>(Field, _values.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+            // A required column is read as plain values: Parquet.Net's path into T?[] goes through definition levels
+            // that a column without nulls does not have, and it was seen to yield nulls there (see docs/notes.md).
+            if (_required.Length < rows)
+            {
+                _required = new T[rows];
+            }
+
+            await group.ReadAsync<T>(Field, _required.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
         }
 
-        public override bool IsNull(int row) => _values[row] is null;
+        public override bool IsNull(int row) => !TryValue(row, out _);
 
         public override string? GetString(int row)
         {
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return null;
             }
@@ -160,7 +189,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetDouble(int row, out double value)
         {
             value = 0;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }
@@ -184,7 +213,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetInt64(int row, out long value)
         {
             value = 0;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }
@@ -205,7 +234,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetBoolean(int row, out bool value)
         {
             value = false;
-            if (typeof(T) != typeof(bool) || _values[row] is not { } v)
+            if (typeof(T) != typeof(bool) || !TryValue(row, out var v))
             {
                 return false;
             }
@@ -217,7 +246,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetDateTimeOffset(int row, out DateTimeOffset value)
         {
             value = default;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }

@@ -56,6 +56,9 @@ internal sealed class ParquetTabularReader : TabularReader
                     : "The file is not a complete Parquet file: it does not end with the PAR1 footer marker (it may be truncated).");
             }
 
+            // Parquet.Net would spin forever on some damaged footers; they are refused first.
+            await ParquetFooter.CheckAsync(spool, length, cancellationToken).ConfigureAwait(false);
+
             ParquetReader parquet;
             try
             {
@@ -177,6 +180,16 @@ internal sealed class ParquetTabularReader : TabularReader
             {
                 bytes += group.GetMetadata(column.Field)?.MetaData?.TotalUncompressedSize ?? 0;
             }
+        }
+
+        // The sizes above come from the footer, which a damaged or hostile file sets as it likes; the arrays a group is
+        // read into take about 16 bytes per cell whatever the footer says, so the row count is bounded too.
+        var cells = (long)rows * _columns.Count(c => c is not null);
+        if (cells * 16 > 2 * _maxRowGroupBytes)
+        {
+            throw new TabularFormatException(
+                $"Row group {index} holds {rows} rows of {_columns.Count(c => c is not null)} columns; reading them at once would take about {cells * 16} bytes, more than the {2 * _maxRowGroupBytes} allowed. Write the file with smaller row groups.",
+                RowNumber + 1);
         }
 
         if (bytes > _maxRowGroupBytes)
