@@ -4,6 +4,7 @@
 #   ./azurite.sh [start]   start Azurite on 127.0.0.1:10000 (blob), :10001 (queue), :10002 (table) unless those
 #                          ports already answer; installs the pinned Azurite (tools/azurite) on first use
 #   ./azurite.sh stop      stop the Azurite that this script started (and only that one)
+#   ./azurite.sh install   install the pinned Azurite into tools/azurite if it is missing, and do nothing else
 #   ./azurite.sh status    print whether Azurite answers; exit 0 = running, 3 = not running, 1 = partly running
 #
 # Data, log and pid file live in <repo>/.azurite/ (gitignored). Works from any current directory.
@@ -266,6 +267,7 @@ usage() {
 
 case "${1:-start}" in
   start) cmd_start ;;
+  install) ensure_installed ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   -h | --help | help) usage ;;

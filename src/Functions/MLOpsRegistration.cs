@@ -62,6 +62,7 @@ public static class MLOpsRegistration
         services.AddSingleton<IRetrainingTrigger, RetrainingTrigger>();
         services.AddHostedService<AliasRefreshService>();
         services.AddSingleton<Scorer>();
+        services.AddSingleton<PredictionScheduler>();
 
         services.AddSingleton<PredictionLogQueue>();
         services.AddSingleton<IPredictionLogSink, BlobPredictionLogSink>();

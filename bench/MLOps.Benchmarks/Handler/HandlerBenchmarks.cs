@@ -24,6 +24,7 @@ namespace MLOps.Benchmarks.Handler;
 [SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 15)]
 public class HandlerBenchmarks
 {
+    private PrivateAzurite _azurite = null!;
     private ServedModel _served = null!;
     private IServiceProvider _services = null!;
     private HttpFunction _predict = null!;
@@ -33,7 +34,8 @@ public class HandlerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _served = ServedModel.StartAsync(LogLevel.Warning, predictionLog: true, CancellationToken.None).GetAwaiter().GetResult();
+        _azurite = PrivateAzurite.StartAsync(MLOps.Samples.RepoRoot.Path, CancellationToken.None).GetAwaiter().GetResult();
+        _served = ServedModel.StartAsync(_azurite.ConnectionString, LogLevel.Warning, predictionLog: true, CancellationToken.None).GetAwaiter().GetResult();
         _services = _served.Services;
         _predict = FunctionCatalog.Http.Single(f => f.Name == "Predict");
         _body = ChurnWorkload.PredictBody(1);
@@ -45,7 +47,11 @@ public class HandlerBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _served.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        _served.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     [Benchmark(Baseline = true, Description = "Bare handler: constant JSON answer")]
     public int Bare()

@@ -18,23 +18,16 @@ internal static class HttpLoadRun
     public static async Task<int> RunAsync(HttpLoadSettings settings, CancellationToken cancellationToken)
     {
         var root = RepoRoot.Path;
-        var azurite = new AzuriteEmulator(root);
-        await azurite.EnsureRunningAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await MeasureAsync(settings, root, azurite, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await azurite.StopIfStartedHereAsync().ConfigureAwait(false);
-        }
+        Console.WriteLine("Starting the benchmark's own Azurite (in memory, free loopback ports)...");
+        await using var azurite = await PrivateAzurite.StartAsync(root, cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync(settings, root, azurite, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> MeasureAsync(HttpLoadSettings settings, string root, AzuriteEmulator azurite, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(HttpLoadSettings settings, string root, PrivateAzurite azurite, CancellationToken cancellationToken)
     {
         var body = ChurnWorkload.PredictBody(1);
         Console.WriteLine("Starting the local host (LocalFunctionsHost) and registering the churn model as champion...");
-        await using var served = await ServedModel.StartAsync(settings.LogLevel, settings.PredictionLog, cancellationToken).ConfigureAwait(false);
+        await using var served = await ServedModel.StartAsync(azurite.ConnectionString, settings.LogLevel, settings.PredictionLog, cancellationToken).ConfigureAwait(false);
         var answer = await served.PredictOnceAsync(body, cancellationToken).ConfigureAwait(false);
 
         // The bare endpoint answers with a real prediction answer, so both sides move the same bytes.
@@ -42,7 +35,7 @@ internal static class HttpLoadRun
         Console.WriteLine($"Predict: {served.BaseAddress}{ServedModel.PredictPath.TrimStart('/')} (storage prefix {served.Prefix}); bare: {bare.BaseAddress}{BareEndpoint.Path.TrimStart('/')}");
         Console.WriteLine($"Request body {body.Length} bytes, answer {Encoding.UTF8.GetByteCount(answer)} bytes; {settings.Warmup.TotalSeconds:F0} s warm-up + {settings.Duration.TotalSeconds:F0} s per side and level.");
 
-        var cpu = new CpuMeter(azurite.FindProcessId());
+        var cpu = new CpuMeter(azurite.ProcessId);
         await SettleAsync(settings, bare.BaseAddress, served, body, cancellationToken).ConfigureAwait(false);
         var rows = new List<LevelResult>();
         foreach (var concurrency in settings.Levels)

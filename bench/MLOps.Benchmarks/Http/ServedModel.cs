@@ -15,8 +15,8 @@ namespace MLOps.Benchmarks.Http;
 
 /// <summary>The real local host, in this process on a free loopback port, serving the churn model as champion.</summary>
 /// <remarks>
-/// It runs against the shared Azurite with a storage prefix of its own, so it never sees anyone else's
-/// data, and removes its containers and table again when disposed.
+/// It runs against the given storage (the benchmark's own Azurite) with a storage prefix of its own, and removes its
+/// containers and tables again when disposed.
 /// </remarks>
 internal sealed class ServedModel : IAsyncDisposable
 {
@@ -45,7 +45,11 @@ internal sealed class ServedModel : IAsyncDisposable
     /// <summary>Scored rows the prediction log shed because its buffer was full.</summary>
     public long PredictionLogDropped => _app.Services.GetRequiredService<MLOpsMetrics>().PredictionLogDropped;
 
-    public static async Task<ServedModel> StartAsync(LogLevel logLevel, bool predictionLog, CancellationToken cancellationToken)
+    /// <param name="storage">The storage connection string: the benchmark's own Azurite (<see cref="PrivateAzurite"/>).</param>
+    /// <param name="logLevel">Minimum log level of the host.</param>
+    /// <param name="predictionLog">Whether scored rows are logged to storage, as in production.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<ServedModel> StartAsync(string storage, LogLevel logLevel, bool predictionLog, CancellationToken cancellationToken)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
         var prefix = "bench" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
@@ -53,7 +57,7 @@ internal sealed class ServedModel : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+                ["AzureWebJobsStorage"] = storage,
                 ["MLOps:Storage:Prefix"] = prefix,
                 ["MLOps:PredictionLog:Enabled"] = predictionLog ? "true" : "false",
                 ["MLOps:Auth:Keys:0:Name"] = "bench-admin",

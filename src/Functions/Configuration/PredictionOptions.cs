@@ -19,6 +19,20 @@ public sealed class PredictionOptions
     [Range(0, 256)]
     public int IntraOpThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Score concurrent requests for the same version together when every run slot is busy (dynamic batching, as
+    /// Triton and KServe do). A request that finds a free slot is scored at once, so an idle server adds no delay.
+    /// </summary>
+    public bool DynamicBatching { get; set; } = true;
+
+    /// <summary>Most rows scored in one combined run; requests beyond it wait for the next run.</summary>
+    [Range(1, 100_000)]
+    public int DynamicBatchMaxRows { get; set; } = 256;
+
+    /// <summary>ONNX Runtime runs of one version at a time before requests are batched; 0 means one per processor.</summary>
+    [Range(0, 1024)]
+    public int MaxConcurrentRuns { get; set; }
+
     /// <summary>Execution provider: Cpu, or Cuda on a GPU host with the GPU build of ONNX Runtime.</summary>
     [RegularExpression("^(Cpu|Cuda)$")]
     public string ExecutionProvider { get; set; } = "Cpu";

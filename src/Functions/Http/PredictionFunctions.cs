@@ -17,7 +17,7 @@ public sealed class PredictionFunctions(
     FunctionRunner runner,
     AliasResolver aliases,
     ModelSessionCache sessions,
-    Scorer scorer,
+    PredictionScheduler scheduler,
     PredictionLogQueue log,
     MLOpsMetrics metrics,
     TimeProvider time,
@@ -37,7 +37,7 @@ public sealed class PredictionFunctions(
             ?? throw MLOpsException.Validation($"Version {version} of '{name}' has no feature schema, so it cannot take records; use POST /api/v2/models/{name}/infer with tensors.");
 
         var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
-        var result = scorer.Score(session, batch);
+        var result = await scheduler.ScoreAsync(session, batch).ConfigureAwait(false);
 
         var ids = log.Record(name, version, time.GetUtcNow(), new JsonRecordInputs(inputs), result);
         metrics.RowsScored(name, version, batch.Rows);

@@ -11,7 +11,11 @@ public static class RequestBody
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>Parses the body as JSON; 413 above <paramref name="maxBytes"/>, 415 for a non-JSON content type, 400 for bad JSON.</summary>
-    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The document reads its values from the pooled buffer the body was read into, for as long as it lives, so the
+    /// buffer goes back to the pool only when the returned <see cref="RequestJson"/> is disposed.
+    /// </remarks>
+    public static async Task<RequestJson> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         EnsureJsonContentType(request);
         var (buffer, length) = await ReadAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
@@ -28,11 +32,12 @@ public static class RequestBody
                 throw MLOpsException.Validation("The request body is not valid UTF-8 text.");
             }
 
-            return JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions);
+            return new RequestJson(JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions), buffer);
         }
-        finally
+        catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 
@@ -46,7 +51,7 @@ public static class RequestBody
         }
 
         using var document = await ReadJsonAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
-        return document.Deserialize<T>(Storage.JsonDefaults.Options);
+        return document.RootElement.Deserialize<T>(Storage.JsonDefaults.Options);
     }
 
     /// <summary>Deserializes a required JSON body.</summary>
@@ -59,7 +64,7 @@ public static class RequestBody
             throw MLOpsException.Validation("The request body must be a JSON object.");
         }
 
-        return document.Deserialize<T>(Storage.JsonDefaults.Options)
+        return document.RootElement.Deserialize<T>(Storage.JsonDefaults.Options)
             ?? throw MLOpsException.Validation("The request body must be a JSON object.");
     }
 
@@ -122,4 +127,21 @@ public static class RequestBody
     }
 
     private static string Clip(string s) => s.Length <= 100 ? s : s[..100] + "...";
+}
+
+/// <summary>A parsed request body and the pooled buffer its document reads from; disposing returns both.</summary>
+public sealed class RequestJson(JsonDocument document, byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public JsonElement RootElement => document.RootElement;
+
+    public void Dispose()
+    {
+        document.Dispose();
+        if (Interlocked.Exchange(ref _buffer, null) is { } owned)
+        {
+            ArrayPool<byte>.Shared.Return(owned);
+        }
+    }
 }

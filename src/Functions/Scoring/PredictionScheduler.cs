@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using MLOps.Domain.Features;
+using MLOps.Functions.Configuration;
+
+namespace MLOps.Functions.Scoring;
+
+/// <summary>Scores request batches through each loaded version's <see cref="DynamicBatcher"/>, or directly when batching is off.</summary>
+public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOptions> options)
+{
+    // One batcher per loaded session, dropped with it.
+    private readonly ConditionalWeakTable<ModelSession, DynamicBatcher> _batchers = [];
+    private readonly int _maxConcurrentRuns = options.Value.MaxConcurrentRuns > 0 ? options.Value.MaxConcurrentRuns : Environment.ProcessorCount;
+
+    public ValueTask<ScoreResult> ScoreAsync(ModelSession session, FeatureBatch batch)
+    {
+        if (!options.Value.DynamicBatching)
+        {
+            return new ValueTask<ScoreResult>(scorer.Score(session, batch));
+        }
+
+        var batcher = _batchers.GetValue(session, s => new DynamicBatcher(scorer, s, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows));
+        return batcher.ScoreAsync(batch);
+    }
+
+    /// <summary>Requests of this session that were scored in a combined run.</summary>
+    internal long BatchedRequests(ModelSession session) => _batchers.TryGetValue(session, out var batcher) ? batcher.BatchedRequests : 0;
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using MLOps.Domain.Features;
+using MLOps.Functions.Scoring;
+using MLOps.Functions.Tests.Infrastructure;
+using MLOps.Samples;
+
+namespace MLOps.Functions.Tests.Scoring;
+
+/// <summary>Concurrent requests scored in combined runs get exactly the answers they would get alone.</summary>
+[Collection(LocalHostCollection.Name)]
+public sealed class DynamicBatcherTests(LocalHostFixture host)
+{
+    private async Task<(SessionLease Lease, FeatureSchema Schema)> ChurnSessionAsync()
+    {
+        var model = Api.UniqueModel("batch");
+        await host.Operator.RegisterAsync(model, SampleModels.ChurnClassifier(), SampleModels.ChurnMetadataJson());
+        var lease = await host.Service<ModelSessionCache>().AcquireAsync(model, 1, CancellationToken.None);
+        return (lease, lease.Session.Version.Features!);
+    }
+
+    private static FeatureBatch Batch(FeatureSchema schema, int rows, int seed)
+    {
+        var records = JsonSerializer.Serialize(SampleData.ChurnRows(rows, seed).Select(SampleData.ToRecord));
+        using var document = JsonDocument.Parse(records);
+        return RecordBatchParser.Parse(document.RootElement, schema, 1000);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_RequestsArrivingWhileTheSlotIsBusy_AreCombinedAndAnsweredAsAlone()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
+        var batches = Enumerable.Range(0, 300).Select(i => Batch(schema, 1 + (i % 3), seed: i)).ToList();
+        var alone = batches.Select(b => scorer.Score(lease.Session, b)).ToList();
+        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+
+        // The only run slot is taken by a 200,000-row run; everything asked meanwhile has to wait and be combined.
+        var occupying = Task.Run(() => batcher.ScoreAsync(big).AsTask());
+        SpinWait.SpinUntil(() => batcher.Running == 1 || occupying.IsCompleted, TimeSpan.FromSeconds(30));
+        var results = batches.Select(b => batcher.ScoreAsync(b).AsTask()).ToList();
+        await occupying;
+        var answers = await Task.WhenAll(results);
+
+        Assert.True(batcher.BatchedRequests > 0, "No request was combined with another; the slot was free too early.");
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var batched = answers[i];
+            Assert.Equal(alone[i].Rows, batched.Rows);
+            Assert.Equal(alone[i].IntLabels, batched.IntLabels);
+            Assert.Equal(alone[i].ClassNames, batched.ClassNames);
+            Assert.Equal(alone[i].Probabilities!.Length, batched.Probabilities!.Length);
+            for (var p = 0; p < batched.Probabilities.Length; p++)
+            {
+                // Same rows, same labels; float32 sums may differ in the last bits with the batch size (see DynamicBatcher).
+                Assert.Equal(alone[i].Probabilities![p], batched.Probabilities[p], 1e-6f);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ScoreAsync_OneBrokenRequestInAGroup_FailsAloneAndTheOthersAreAnswered()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
+        var good = Batch(schema, 1, seed: 1);
+        // A column of the wrong type cannot be combined (nor scored): only its own request may fail.
+        var broken = new FeatureBatch(schema, 1, [new float[1], new long[1], new double[1], new float[1], new bool[1]]);
+
+        var outcomes = new List<Task<ScoreResult>>();
+        using var start = new Barrier(3);
+        var tasks = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            start.SignalAndWait();
+            var mine = new List<Task<ScoreResult>>();
+            for (var i = 0; i < 200; i++)
+            {
+                mine.Add(Call(batcher, i % 50 == w ? broken : good));
+            }
+
+            lock (outcomes)
+            {
+                outcomes.AddRange(mine);
+            }
+        })).ToList();
+        await Task.WhenAll(tasks);
+        await Task.WhenAll(outcomes.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var expected = scorer.Score(lease.Session, good);
+        Assert.Equal(12, outcomes.Count(t => t.IsFaulted));
+        Assert.All(outcomes.Where(t => !t.IsFaulted), t => Assert.Equal(expected.IntLabels, t.Result.IntLabels));
+    }
+
+    // A request scored at once throws at the call; one that waited for a combined run faults its task. Both are failures.
+    private static Task<ScoreResult> Call(DynamicBatcher batcher, FeatureBatch batch)
+    {
+        try
+        {
+            return batcher.ScoreAsync(batch).AsTask();
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ScoreResult>(ex);
+        }
+    }
+
+    [Fact]
+    public void Slice_CombinedResult_GivesEachRequestItsRows()
+    {
+        var all = new ScoreResult
+        {
+            Rows = 3,
+            IntLabels = [0, 1, 1],
+            Probabilities = [0.9f, 0.1f, 0.2f, 0.8f, 0.3f, 0.7f],
+            ClassNames = ["0", "1"],
+            OtherOutputs = new Dictionary<string, object?[]> { ["raw"] = [1.0, 2.0, 3.0] },
+        };
+
+        var second = DynamicBatcher.Slice(all, 1, 2);
+
+        Assert.Equal(2, second.Rows);
+        Assert.Equal([1L, 1], second.IntLabels!);
+        Assert.Equal([0.2f, 0.8f, 0.3f, 0.7f], second.Probabilities!);
+        Assert.Equal([2.0, 3.0], second.OtherOutputs["raw"]);
+    }
+}
