@@ -97,6 +97,7 @@ internal abstract class ParquetColumn(DataField field)
         where T : struct
     {
         private T?[] _values = [];
+        private T[] _required = [];
 
         public override async ValueTask LoadAsync(ParquetRowGroupReader group, int rows, CancellationToken cancellationToken)
         {
@@ -105,7 +106,24 @@ internal abstract class ParquetColumn(DataField field)
                 _values = new T?[rows];
             }
 
-            await group.ReadAsync<T>(Field, _values.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+            if (Field.IsNullable)
+            {
+                await group.ReadAsync<T>(Field, _values.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // A required column goes through Parquet.Net's non-nullable overload: reading one into T?[] sometimes left
+            // cells null (see docs/notes.md, 2026-11-30, issue 5 follow-ups).
+            if (_required.Length < rows)
+            {
+                _required = new T[rows];
+            }
+
+            await group.ReadAsync<T>(Field, _required.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < rows; i++)
+            {
+                _values[i] = _required[i];
+            }
         }
 
         public override bool IsNull(int row) => _values[row] is null;

@@ -11,6 +11,9 @@ namespace MLOps.Functions.Datasets;
 /// </remarks>
 internal sealed class ParquetTabularReader : TabularReader
 {
+    // A footer holds the schema and one entry per row group and column: megabytes for very wide or finely split files.
+    private const int MaxFooterBytes = 64 * 1024 * 1024;
+
     private readonly ParquetReader _parquet;
     private readonly ParquetColumn?[] _columns;
     private readonly long _fileBytes;
@@ -56,6 +59,7 @@ internal sealed class ParquetTabularReader : TabularReader
                     : "The file is not a complete Parquet file: it does not end with the PAR1 footer marker (it may be truncated).");
             }
 
+            await CheckFooterAsync(spool, length, cancellationToken).ConfigureAwait(false);
             ParquetReader parquet;
             try
             {
@@ -128,6 +132,43 @@ internal sealed class ParquetTabularReader : TabularReader
         await spool.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
         spool.Position = 0;
         return tail.AsSpan().SequenceEqual(DatasetFormats.ParquetMagic);
+    }
+
+    /// <summary>Reads the footer (its length sits just before the closing PAR1) and checks its structure; see <see cref="ParquetFooterGuard"/>.</summary>
+    private static async Task CheckFooterAsync(FileStream spool, long length, CancellationToken cancellationToken)
+    {
+        // Positional reads, so the stream Parquet.Net is about to read is left exactly as it was.
+        var lengthBytes = new byte[4];
+        await ReadExactlyAtAsync(spool, lengthBytes, length - 8, cancellationToken).ConfigureAwait(false);
+        var footerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(lengthBytes);
+        if (footerLength <= 0 || footerLength > length - 12)
+        {
+            throw new TabularFormatException($"The file is not a readable Parquet file: its footer length ({footerLength} bytes) does not fit in the file ({length} bytes).");
+        }
+
+        if (footerLength > MaxFooterBytes)
+        {
+            throw new TabularFormatException($"The Parquet footer is {footerLength} bytes; at most {MaxFooterBytes} are read. Write the file with fewer row groups or columns.");
+        }
+
+        var footer = new byte[footerLength];
+        await ReadExactlyAtAsync(spool, footer, length - 8 - footerLength, cancellationToken).ConfigureAwait(false);
+        ParquetFooterGuard.Check(footer);
+    }
+
+    private static async Task ReadExactlyAtAsync(FileStream file, byte[] buffer, long offset, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var read = await RandomAccess.ReadAsync(file.SafeFileHandle, buffer.AsMemory(done), offset + done, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new TabularFormatException("The Parquet file ended inside its footer.");
+            }
+
+            done += read;
+        }
     }
 
     private static (IReadOnlyList<TabularColumn> Columns, ParquetColumn?[] Readers) Describe(ParquetSchema schema, IReadOnlyCollection<string>? projection)
