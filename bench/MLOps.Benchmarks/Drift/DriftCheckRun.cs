@@ -157,7 +157,7 @@ internal static class DriftCheckRun
     {
         var reference = JsonSerializer.Deserialize<ReferenceProfile>(profileJson, JsonDefaults.Options)!;
         var builder = new WindowProfileBuilder(reference);
-        var parser = new PredictionLogLineParser(builder, ModelTask.BinaryClassification, DateTimeOffset.MinValue, DateTimeOffset.MaxValue);
+        var parser = new PredictionLogLineParser(builder, ModelTask.BinaryClassification, "1", DateTimeOffset.MinValue, DateTimeOffset.MaxValue);
         await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         {
             using var buffer = new LineBuffer();
