@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|http|all] [-- extra options for the http run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|http|validation|drift|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
@@ -11,7 +11,14 @@
 #            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
 #   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
 #            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
-#   all      scoring and http (the default)
+#   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
+#            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
+#            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md);
+#            several minutes, not part of 'all'
+#   trainjob the passes of a training job (prepare, train, evaluate, register) over a generated ~100 MB CSV in Azurite,
+#            each timed against a plain streaming read (with SHA-256) of the same blob, with peak heap and working set;
+#            written to docs/benchmarks/trainjob-latest.md (not part of 'all')
+#   all      scoring and http (the default; validation, drift, training and trainjob run only when asked)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -23,9 +30,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | validation | drift | all) ;;
+  scoring | http | validation | drift | training | trainjob | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, drift or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, validation, drift, training, trainjob or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -70,6 +77,26 @@ run_scoring() {
   echo "run.sh: wrote docs/benchmarks/scoring-latest.md"
 }
 
+run_training() {
+  dotnet run -c Release --no-build --project "$PROJECT" -- training --out docs/benchmarks/training-latest.md "$@"
+  local results="$ROOT/BenchmarkDotNet.Artifacts/results"
+  rm -f "$results"/*ExportedScoring*-report-github.md
+  dotnet run -c Release --no-build --project "$PROJECT" -- exported-scoring --artifacts "$ROOT/BenchmarkDotNet.Artifacts"
+  local reports=("$results"/*ExportedScoring*-report-github.md)
+  if [[ ! -f "${reports[0]}" ]]; then
+    echo "run.sh: BenchmarkDotNet wrote no ExportedScoring report under $results" >&2
+    return 1
+  fi
+  {
+    echo "# Exported-model scoring benchmark (BenchmarkDotNet, in process), $(date -u '+%Y-%m-%d %H:%M') UTC"
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). LightGBM (100 iterations, 31 leaves) trained by ModelTrainer on the 1M x 20 workload; ratio = mean / mean of ML.NET's own prediction for the same row count (PredictionEngine for 1 row, Transform for 1000)."
+    echo
+    cat "${reports[@]}"
+  } >docs/benchmarks/exported-scoring-latest.md
+  echo "run.sh: wrote docs/benchmarks/exported-scoring-latest.md"
+}
+
 run_http() {
   dotnet run -c Release --no-build --project "$PROJECT" -- http "$@"
 }
@@ -90,5 +117,11 @@ if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
 fi
 if [[ "$WHICH" == http || "$WHICH" == all ]]; then
   run_http "$@" || rc=$?
+fi
+if [[ "$WHICH" == trainjob ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- trainjob --out docs/benchmarks/trainjob-latest.md "$@" || rc=$?
+fi
+if [[ "$WHICH" == training ]]; then
+  run_training "$@" || rc=$?
 fi
 exit "$rc"

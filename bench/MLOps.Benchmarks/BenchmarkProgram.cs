@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MLOps.Benchmarks.Http;
 using MLOps.Benchmarks.Scoring;
 
@@ -12,6 +14,10 @@ internal static class BenchmarkProgram
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- training [--out FILE] [--rows N] [--trainers lightgbm,fasttree]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- exported-scoring [BenchmarkDotNet options]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- trainjob [--rows N] [--out FILE]\n" +
+
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
 
     public static async Task<int> Main(string[] args)
@@ -31,6 +37,15 @@ internal static class BenchmarkProgram
             case "handler":
                 var handler = BenchmarkRunner.Run<Handler.HandlerBenchmarks>(DefaultConfig.Instance, args[1..]);
                 return handler.HasCriticalValidationErrors || handler.Reports.Any(r => !r.Success) ? 1 : 0;
+
+            case "training":
+                return RunTraining(args[1..]);
+
+            case "exported-scoring":
+                // In process: the 1M-row model is trained once and shared by every case.
+                var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10);
+                var exported = BenchmarkRunner.Run<Training.ExportedScoringBenchmarks>(DefaultConfig.Instance.AddJob(job), args[1..]);
+                return exported.HasCriticalValidationErrors || exported.Reports.Any(r => !r.Success) ? 1 : 0;
 
             case "http":
                 HttpLoadSettings settings;
@@ -54,8 +69,12 @@ internal static class BenchmarkProgram
                     return await HttpLoadRun.RunAsync(settings, stop.Token).ConfigureAwait(false);
                 }
 
+            case "trainjob":
+                return await TrainingJob.TrainingJobRun.RunAsync(args[1..]).ConfigureAwait(false);
+
             case "drift":
                 return await Drift.DriftCheckRun.RunAsync(args[1..]).ConfigureAwait(false);
+
             case "validation":
                 return await Validation.ValidationThroughputRun.RunAsync(args[1..]).ConfigureAwait(false);
 
@@ -63,5 +82,32 @@ internal static class BenchmarkProgram
                 await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'\n{Usage}").ConfigureAwait(false);
                 return 2;
         }
+    }
+
+    private static int RunTraining(string[] args)
+    {
+        var output = "docs/benchmarks/training-latest.md";
+        var rows = Training.TrainingWorkload.TrainRows;
+        string[] trainers = ["lightgbm", "fasttree"];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--out": output = value; break;
+                case "--rows": rows = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--trainers": trainers = value.Split(','); break;
+                default: throw new ArgumentException($"unknown option {args[i]}\n{Usage}");
+            }
+
+            i++;
+        }
+
+        if (rows is < 10_000 or > 5_000_000 || trainers.Any(t => t is not ("lightgbm" or "fasttree")))
+        {
+            throw new ArgumentException("--rows must be 10,000 to 5,000,000 and --trainers lightgbm and/or fasttree.");
+        }
+
+        return Training.TrainingRun.Run(output, rows, trainers);
     }
 }

@@ -41,6 +41,7 @@ public static class LocalFunctionsHost
         builder.Services.AddSingleton<TimerScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
         builder.Services.AddLocalBlobTriggers();
+        builder.Services.AddHostedService<Queues.LocalQueueTriggers>();
 
         var app = builder.Build();
         app.UseExceptionHandler(handler => handler.Run(async context =>

@@ -14,6 +14,7 @@ using MLOps.Functions.Scoring;
 using MLOps.Functions.Security;
 using MLOps.Functions.Storage;
 using MLOps.Functions.Telemetry;
+using MLOps.Functions.Training;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -32,6 +33,7 @@ public static class MLOpsRegistration
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName);
         services.AddOptions<DriftOptions>().BindConfiguration(DriftOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Validation.ValidationOptions>().BindConfiguration(Validation.ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Problem documents and any result written with the host's JSON options look like the rest of the API.
         services.ConfigureHttpJsonOptions(json =>
@@ -88,6 +90,16 @@ public static class MLOpsRegistration
         services.AddSingleton<Triggers.BlobReceipts>();
         services.AddSingleton<DatasetFunctions>();
         services.AddSingleton<PolicyFunctions>();
+
+        services.AddSingleton<TrainingDatasets>();
+        services.AddSingleton<TrainingJobStore>();
+        services.AddSingleton<TrainingQueue>();
+        services.AddSingleton<QualityGateStore>();
+        services.AddSingleton<CandidateEvaluator>();
+        services.AddSingleton<ICandidateTrainer, MLNetCandidateTrainer>();
+        services.AddSingleton<TrainingActivities>();
+        services.AddSingleton<TrainingJobRunner>();
+        services.AddSingleton<TrainingFunctions>();
 
         AddTelemetry(builder);
         return builder;

@@ -104,6 +104,9 @@ public sealed partial record FeatureSchema(IReadOnlyList<FeatureSpec> Features, 
         return errors;
     }
 
+    /// <summary>Whether a name can be a feature (and so an ONNX input) name: 1-128 letters, digits, '_', '.', '-' or ' '.</summary>
+    public static bool IsValidFeatureName(string? name) => !string.IsNullOrEmpty(name) && FeatureNamePattern().IsMatch(name);
+
     [GeneratedRegex("^[A-Za-z0-9_.\\- ]{1,128}$")]
     private static partial Regex FeatureNamePattern();
 }

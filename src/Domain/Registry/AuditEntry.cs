@@ -13,6 +13,8 @@ public sealed record AuditEntry(
 /// <summary>The actions the audit log records.</summary>
 public static class AuditActions
 {
+    public const string ModelDeclared = "model.declared";
+    public const string ModelUpdated = "model.updated";
     public const string VersionRegistered = "version.registered";
     public const string VersionArchived = "version.archived";
     public const string AliasMoved = "alias.moved";

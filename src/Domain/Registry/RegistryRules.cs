@@ -32,6 +32,36 @@ public static partial class RegistryRules
         }
     }
 
+    public const int MaxDescriptionLength = 4000;
+
+    /// <summary>Problems with a description and tags: at most 4000 characters, 50 tags of 1-128 characters with values up to 512.</summary>
+    public static IReadOnlyList<ProblemError> CheckDescriptionAndTags(string? description, IReadOnlyDictionary<string, string?>? tags)
+    {
+        var errors = new List<ProblemError>();
+        if (description is { Length: > MaxDescriptionLength })
+        {
+            errors.Add(new("description", null, $"At most {MaxDescriptionLength} characters."));
+        }
+
+        if (tags is not null)
+        {
+            if (tags.Count > MaxTags)
+            {
+                errors.Add(new("tags", null, $"At most {MaxTags} tags."));
+            }
+
+            foreach (var (key, value) in tags)
+            {
+                if (key.Length is 0 or > 128 || value is null || value.Length > 512)
+                {
+                    errors.Add(new($"tags.{(key.Length > 64 ? key[..64] : key)}", null, "Tag names must be 1-128 characters and values at most 512 characters."));
+                }
+            }
+        }
+
+        return errors;
+    }
+
     public static void EnsureReason(string? reason)
     {
         if (reason is { Length: > MaxReasonLength })

@@ -21,6 +21,10 @@ public sealed class RegistryBindings(RegistryFunctions functions)
     public Task<IResult> GetModel([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "models/{name}")] HttpRequest request, string name) =>
         functions.GetModel(request, name);
 
+    [Function(nameof(DeclareModel))]
+    public Task<IResult> DeclareModel([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "models/{name}")] HttpRequest request, string name) =>
+        functions.DeclareModel(request, name);
+
     [Function(nameof(RegisterModelVersion))]
     public Task<IResult> RegisterModelVersion([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "models/{name}/versions")] HttpRequest request, string name) =>
         functions.RegisterVersion(request, name);

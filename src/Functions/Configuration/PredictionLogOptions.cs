@@ -11,7 +11,11 @@ public sealed class PredictionLogOptions
     [Range(1, 10_000_000)]
     public int Capacity { get; set; } = 10_000;
 
-    /// <summary>Most rows written in one storage call.</summary>
+    /// <summary>Most bytes of log lines held in memory, whatever the row count (wide inputs make long lines).</summary>
+    [Range(64 * 1024, 1L << 32)]
+    public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Rows that make a batch worth writing before the flush interval is up.</summary>
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 500;
 

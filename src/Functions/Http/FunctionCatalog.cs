@@ -14,6 +14,7 @@ public static class FunctionCatalog
 
         new("ListModels", "GET", "models", r => Get<RegistryFunctions>(r).ListModels(r)),
         new("GetModel", "GET", "models/{name}", r => Get<RegistryFunctions>(r).GetModel(r, V(r, "name"))),
+        new("DeclareModel", "PUT", "models/{name}", r => Get<RegistryFunctions>(r).DeclareModel(r, V(r, "name"))),
         new("RegisterModelVersion", "POST", "models/{name}/versions", r => Get<RegistryFunctions>(r).RegisterVersion(r, V(r, "name"))),
         new("ListModelVersions", "GET", "models/{name}/versions", r => Get<RegistryFunctions>(r).ListVersions(r, V(r, "name"))),
         new("GetModelVersion", "GET", "models/{name}/versions/{version}", r => Get<RegistryFunctions>(r).GetVersion(r, V(r, "name"), V(r, "version"))),
@@ -29,6 +30,12 @@ public static class FunctionCatalog
         new("SetModelPolicy", "PUT", "models/{name}/policy", r => Get<PolicyFunctions>(r).SetPolicy(r, V(r, "name"))),
         new("ListRetrainingRequests", "GET", "models/{name}/retraining", r => Get<PolicyFunctions>(r).ListRetraining(r, V(r, "name"))),
         new("RequestRetraining", "POST", "models/{name}/retraining", r => Get<PolicyFunctions>(r).RequestRetraining(r, V(r, "name"))),
+
+        new("TrainModel", "POST", "models/{name}/train", r => Get<TrainingFunctions>(r).Train(r, V(r, "name"))),
+        new("ListTrainingJobs", "GET", "models/{name}/training", r => Get<TrainingFunctions>(r).ListJobs(r, V(r, "name"))),
+        new("GetTrainingJob", "GET", "models/{name}/training/{jobId}", r => Get<TrainingFunctions>(r).GetJob(r, V(r, "name"), V(r, "jobId"))),
+        new("GetQualityGates", "GET", "models/{name}/gates", r => Get<TrainingFunctions>(r).GetGates(r, V(r, "name"))),
+        new("SetQualityGates", "PUT", "models/{name}/gates", r => Get<TrainingFunctions>(r).SetGates(r, V(r, "name"))),
 
         new("Predict", "POST", "models/{name}/predict", r => Get<PredictionFunctions>(r).Predict(r, V(r, "name"))),
 
@@ -69,6 +76,13 @@ public static class FunctionCatalog
     public static IReadOnlyList<BlobFunction> Blobs { get; } =
     [
         new(Validation.DatasetValidator.FunctionName, "datasets/{name}", "AzureWebJobsStorage", (services, name, ct) => services.GetRequiredService<Validation.DatasetValidator>().ValidateBlobAsync(name, ct)),
+    ];
+
+    /// <summary>Every queue-triggered function: the local host polls these queues; a test checks the Azure bindings match.</summary>
+    public static IReadOnlyList<QueueFunction> Queues { get; } =
+    [
+        new("RunTrainingJob", "%" + Configuration.TrainingOptions.QueueSetting + "%", "AzureWebJobsStorage",
+            (services, message, ct) => services.GetRequiredService<Training.TrainingJobRunner>().RunAsync(message, ct)),
     ];
 
     private static T Get<T>(HttpRequest request)

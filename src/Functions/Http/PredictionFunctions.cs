@@ -39,7 +39,7 @@ public sealed class PredictionFunctions(
         var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
         var result = scorer.Score(session, batch);
 
-        var ids = log.Record(name, version, time.GetUtcNow(), new JsonRecordInputs(inputs.Clone()), result);
+        var ids = log.Record(name, version, time.GetUtcNow(), new JsonRecordInputs(inputs), result);
         metrics.RowsScored(name, version, batch.Rows);
         return new PredictionResponse(name, version, selector.Alias, ids, result);
     });

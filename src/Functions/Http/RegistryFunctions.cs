@@ -35,6 +35,27 @@ public sealed class RegistryFunctions(
         return Json(ModelResponse.From(await registry.GetModelAsync(name, ct).ConfigureAwait(false)));
     });
 
+    /// <summary>Creates a model before its first version, or updates its description and tags.</summary>
+    public Task<IResult> DeclareModel(HttpRequest request, string name) => runner.RunAsync(request, Role.Operator, async (principal, ct) =>
+    {
+        RegistryRules.EnsureModelName(name);
+        var body = await RequestBody.ReadOptionalAsync<DeclareModelRequest>(request, SmallBodyBytes, ct).ConfigureAwait(false);
+        var errors = RegistryRules.CheckDescriptionAndTags(body?.Description, body?.Tags);
+        if (errors.Count > 0)
+        {
+            throw MLOpsException.Validation(errors[0].Message, errors);
+        }
+
+        var tags = body?.Tags?.ToDictionary(t => t.Key, t => t.Value!, StringComparer.Ordinal);
+        var (model, created) = await registry.DeclareAsync(name, body?.Description, tags, principal, ct).ConfigureAwait(false);
+        if (created)
+        {
+            request.HttpContext.Response.Headers.Location = $"/api/models/{name}";
+        }
+
+        return TypedResults.Json(ModelResponse.From(model), JsonDefaults.Options, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    });
+
     public Task<IResult> RegisterVersion(HttpRequest request, string name) => runner.RunAsync(request, Role.Operator, async (principal, ct) =>
     {
         RegistryRules.EnsureModelName(name);

@@ -1,10 +1,7 @@
-using System.Buffers;
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MLOps.Functions.Configuration;
-using MLOps.Functions.Scoring;
 using MLOps.Functions.Telemetry;
 
 namespace MLOps.Functions.PredictionLog;
@@ -36,95 +33,58 @@ public sealed partial class PredictionLogWriter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var batch = new List<PredictionRecord>(settings.BatchSize);
-        var reader = queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
-            // A row is waiting: let the batch fill until it is full or the oldest row has waited the flush interval.
-            // Shutdown (the queue completing) cuts the wait short so that StopAsync can drain at once.
-            var ready = queue.BatchReady;
-            if (!ready.IsCompleted)
+            // Sleep until a row arrives, then let the batch fill until it is full or that row has waited the flush
+            // interval. Completing the queue (shutdown) ends both waits, so StopAsync drains at once.
+            await queue.FirstRow.ConfigureAwait(false);
+            var full = queue.BatchFull;
+            if (!full.IsCompleted)
             {
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                await Task.WhenAny(ready, Task.Delay(settings.FlushInterval, time, wake.Token)).ConfigureAwait(false);
+                await Task.WhenAny(full, Task.Delay(settings.FlushInterval, time, wake.Token)).ConfigureAwait(false);
                 await wake.CancelAsync().ConfigureAwait(false);
             }
 
-            queue.Draining();
-            while (reader.TryRead(out var record))
+            var completed = queue.IsCompleted;
+            var taken = queue.TakeAll();
+            foreach (var (segment, pending) in taken)
             {
-                batch.Add(record);
-                if (batch.Count == settings.BatchSize)
-                {
-                    await FlushAsync(batch).ConfigureAwait(false);
-                    batch.Clear();
-                }
+                await FlushAsync(segment, pending.Lines.WrittenMemory, pending.Rows).ConfigureAwait(false);
             }
 
-            if (batch.Count > 0)
+            queue.Recycle(taken);
+            if (completed)
             {
-                await FlushAsync(batch).ConfigureAwait(false);
-                batch.Clear();
+                return;
             }
         }
     }
 
-    internal async Task FlushAsync(IReadOnlyList<PredictionRecord> batch)
+    /// <summary>Appends one segment's lines, retrying a failed write; rows that still fail are counted as lost.</summary>
+    internal async Task FlushAsync(PredictionLogSegment segment, ReadOnlyMemory<byte> lines, int rows)
     {
-        foreach (var group in batch.GroupBy(r => new PredictionLogSegment(r.Model, r.Version, Hour(r.At))))
+        for (var attempt = 1; ; attempt++)
         {
-            var rows = group.Count();
-            var lines = Serialize(group);
-            for (var attempt = 1; ; attempt++)
+            try
             {
-                try
-                {
-                    await sink.AppendAsync(group.Key, lines.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
-                    metrics.PredictionLogWritten(rows);
-                    break;
-                }
-                catch (Exception ex) when (attempt < MaxAttempts)
-                {
-                    LogWriteRetry(logger, rows, group.Key.Model, attempt, ex.Message);
-                    await Task.Delay(RetryDelay * attempt, time).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    metrics.PredictionLogFailed(rows);
-                    LogWriteFailed(logger, rows, group.Key.Model, group.Key.Version, ex);
-                    break;
-                }
+                await sink.AppendAsync(segment, lines, CancellationToken.None).ConfigureAwait(false);
+                metrics.PredictionLogWritten(rows);
+                return;
+            }
+            catch (Exception ex) when (attempt < MaxAttempts)
+            {
+                LogWriteRetry(logger, rows, segment.Model, attempt, ex.Message);
+                await Task.Delay(RetryDelay * attempt, time).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                metrics.PredictionLogFailed(rows);
+                LogWriteFailed(logger, rows, segment.Model, segment.Version, ex);
+                return;
             }
         }
     }
-
-    internal static ArrayBufferWriter<byte> Serialize(IEnumerable<PredictionRecord> records)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        foreach (var record in records)
-        {
-            writer.Reset(buffer);
-            writer.WriteStartObject();
-            writer.WriteString("predictionId", record.PredictionId);
-            writer.WriteString("timestamp", record.At);
-            writer.WriteString("model", record.Model);
-            writer.WriteNumber("version", record.Version);
-            writer.WritePropertyName("inputs");
-            record.Inputs.WriteRow(writer, record.Row);
-            writer.WriteStartObject("outputs");
-            PredictionJson.WriteOutputs(writer, record.Result, record.Row);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            writer.Flush();
-            buffer.Write("\n"u8);
-        }
-
-        return buffer;
-    }
-
-    private static DateTimeOffset Hour(DateTimeOffset at) =>
-        new(at.UtcDateTime.Year, at.UtcDateTime.Month, at.UtcDateTime.Day, at.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Rows} prediction log rows of {Model} failed (attempt {Attempt}), retrying: {Error}")]
     private static partial void LogWriteRetry(ILogger logger, int rows, string model, int attempt, string error);

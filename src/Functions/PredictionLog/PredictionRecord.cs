@@ -1,28 +1,21 @@
 using System.Text.Json;
-using MLOps.Functions.Scoring;
 
 namespace MLOps.Functions.PredictionLog;
 
-/// <summary>One scored row waiting to be logged. It refers to the batch's inputs and result, so queueing it copies nothing.</summary>
-public sealed record PredictionRecord(
-    string PredictionId,
-    DateTimeOffset At,
-    string Model,
-    int Version,
-    IPredictionInputs Inputs,
-    ScoreResult Result,
-    int Row);
-
-/// <summary>The inputs of a scored batch, written row by row off the request path.</summary>
+/// <summary>The inputs of a scored batch, written row by row into the log.</summary>
 public interface IPredictionInputs
 {
     void WriteRow(Utf8JsonWriter writer, int row);
 }
 
-/// <summary>Record inputs: the request's own JSON for each row, kept as a detached copy of the array.</summary>
-public sealed class JsonRecordInputs(JsonElement detachedArray) : IPredictionInputs
+/// <summary>Record inputs: the request's own JSON for each row.</summary>
+/// <remarks>
+/// The rows are written into the log buffer while the request's document is still alive, so nothing is cloned; the
+/// elements are listed once because indexing a JSON array of objects walks it from the start each time.
+/// </remarks>
+public sealed class JsonRecordInputs(JsonElement array) : IPredictionInputs
 {
-    private readonly JsonElement[] _rows = detachedArray.EnumerateArray().ToArray();
+    private readonly JsonElement[] _rows = array.EnumerateArray().ToArray();
 
     public void WriteRow(Utf8JsonWriter writer, int row) => _rows[row].WriteTo(writer);
 }

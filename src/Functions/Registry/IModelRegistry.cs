@@ -9,6 +9,12 @@ public interface IModelRegistry
 {
     Task<ModelVersion> RegisterAsync(string model, ReadOnlyMemory<byte> artifact, ModelSignature signature, VersionMetadata metadata, Principal by, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates a model before its first version (or updates its description and tags), so that datasets can be
+    /// uploaded and validated for it and its first training has somewhere to land. Created is false for an update.
+    /// </summary>
+    Task<(RegisteredModel Model, bool Created)> DeclareAsync(string model, string? description, IReadOnlyDictionary<string, string>? tags, Principal by, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken cancellationToken);
 
     Task<RegisteredModel> GetModelAsync(string model, CancellationToken cancellationToken);

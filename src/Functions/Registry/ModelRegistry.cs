@@ -67,8 +67,9 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
             };
             var actions = new List<TableTransactionAction>
             {
+                // Merge, not replace: a declared model's description and tags stay.
                 existing.HasValue
-                    ? new(TableTransactionActionType.UpdateReplace, modelEntity, existing.Value!.ETag)
+                    ? new(TableTransactionActionType.UpdateMerge, modelEntity, existing.Value!.ETag)
                     : new(TableTransactionActionType.Add, modelEntity),
                 new(TableTransactionActionType.Add, ToEntity(version)),
                 new(TableTransactionActionType.Add, Audit(model, AuditActions.VersionRegistered, by, now, number, null, $"sha256 {sha}, {artifact.Length} bytes")),
@@ -82,6 +83,48 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
             if (attempt >= MaxAttempts)
             {
                 throw MLOpsException.Conflict($"Could not number a new version of '{model}': too many concurrent registrations. Try again.");
+            }
+
+            await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<(RegisteredModel Model, bool Created)> DeclareAsync(
+        string model, string? description, IReadOnlyDictionary<string, string>? tags, Principal by, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(model, ModelRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var entity = new TableEntity(model, ModelRow)
+            {
+                ["Description"] = description,
+                ["Tags"] = tags is null ? null : JsonSerializer.Serialize(tags, JsonDefaults.Options),
+            };
+            TableTransactionAction write;
+            string action;
+            if (existing.HasValue)
+            {
+                write = new(TableTransactionActionType.UpdateMerge, entity, existing.Value!.ETag);
+                action = AuditActions.ModelUpdated;
+            }
+            else
+            {
+                entity["LatestVersion"] = 0;
+                entity["CreatedAt"] = now;
+                write = new(TableTransactionActionType.Add, entity);
+                action = AuditActions.ModelDeclared;
+            }
+
+            var detail = $"description {(description is null ? "cleared" : $"{description.Length} characters")}, {tags?.Count ?? 0} tags";
+            if (await TrySubmitAsync([write, new(TableTransactionActionType.Add, Audit(model, action, by, now, null, null, detail))], cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return (await GetModelAsync(model, cancellationToken).ConfigureAwait(false), !existing.HasValue);
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw MLOpsException.Conflict($"Could not update model '{model}': too many concurrent changes. Try again.");
             }
 
             await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
@@ -501,7 +544,9 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
         e.PartitionKey,
         e.GetDateTimeOffset("CreatedAt")!.Value,
         e.GetInt32("LatestVersion")!.Value,
-        aliases);
+        aliases,
+        e.GetString("Description"),
+        e.GetString("Tags") is { Length: > 0 } tags ? JsonSerializer.Deserialize<Dictionary<string, string>>(tags, JsonDefaults.Options) : null);
 
     private static TableEntity MoveEntity(AliasMove move) =>
         new(move.Model, $"{MovePrefix}{move.Alias}|{move.At.UtcTicks:D19}|{Guid.NewGuid():N}")

@@ -315,6 +315,33 @@ public sealed class HostCatalogTests
         Assert.Empty(AzureBindingCatalog.DelegationViolations(functions));
     }
 
+    [Fact]
+    public void AzureQueueTriggers_ComparedWithLocalCatalog_AreTheSame()
+    {
+        var azure = AzureBindingCatalog.QueueTriggers(AzureFunctions).Select(t => t.Trigger).ToHashSet();
+        var local = FunctionCatalog.Queues.Select(q => new QueueTriggerEndpoint(q.Name, q.Queue, q.Connection)).ToHashSet();
+
+        Assert.True(local.Count > 0, "FunctionCatalog.Queues is empty; the comparison would pass vacuously.");
+        Assert.True(azure.SetEquals(local), "Queue triggers differ.\nAzure: " + string.Join("; ", azure) + "\nLocal: " + string.Join("; ", local));
+    }
+
+    [Fact]
+    public void CompareQueues_QueueNameChangedOnAzureSideOnly_IsReported()
+    {
+        var function = FunctionCatalog.Queues[0];
+        var mutated = AzureBindingCatalog.Parse(Bindings(
+            $$"""
+            [Function("{{function.Name}}")]
+            public Task {{function.Name}}([QueueTrigger("%OtherQueue%", Connection = "{{function.Connection}}")] string message, CancellationToken cancellationToken) => runner.RunAsync(message, cancellationToken);
+            """), "Queue.cs");
+        var withoutReal = AzureSources.Value.Where(t => !t.GetText().ToString().Contains("QueueTrigger(", StringComparison.Ordinal)).Append(mutated);
+
+        var azure = AzureBindingCatalog.QueueTriggers(AzureBindingCatalog.Functions(withoutReal)).Select(t => t.Trigger).ToHashSet();
+
+        Assert.Contains(new QueueTriggerEndpoint(function.Name, "%OtherQueue%", function.Connection), azure);
+        Assert.DoesNotContain(new QueueTriggerEndpoint(function.Name, function.Queue, function.Connection), azure);
+    }
+
     private static string Bindings(string members) =>
         "namespace Sample;\n\npublic sealed class SampleBindings(SampleFunctions functions)\n{\n" + members + "\n}\n";
 }
@@ -328,6 +355,12 @@ internal sealed record BlobTriggerEndpoint(string Name, string Path, string Conn
 internal sealed record HttpEndpoint(string Name, string Method, string Route)
 {
     public override string ToString() => $"{Name} {Method} {Route}";
+}
+
+/// <summary>One queue-triggered function: name, queue (or %Setting% expression) and connection setting name.</summary>
+internal sealed record QueueTriggerEndpoint(string Name, string Queue, string? Connection)
+{
+    public override string ToString() => $"{Name} {Queue} ({Connection})";
 }
 
 /// <summary>A [Function] method found in the Azure sources; <see cref="Name"/> is null when it cannot be read syntactically.</summary>
@@ -480,6 +513,18 @@ internal static class AzureBindingCatalog
 
         return violations;
     }
+
+    /// <summary>Every [QueueTrigger] with its queue expression and Connection, as written in source.</summary>
+    public static IReadOnlyList<(QueueTriggerEndpoint Trigger, string Where)> QueueTriggers(IEnumerable<AzureFunction> functions) =>
+        functions
+            .SelectMany(f => f.ParameterAttributes("QueueTrigger").Select(a =>
+            {
+                var arguments = a.ArgumentList?.Arguments ?? default;
+                var queue = arguments.Where(x => x.NameEquals is null && x.NameColon is null).Select(x => StringLiteral(x.Expression)).FirstOrDefault() ?? "?";
+                var connection = arguments.Where(x => x.NameEquals?.Name.Identifier.ValueText == "Connection").Select(x => StringLiteral(x.Expression)).FirstOrDefault();
+                return (new QueueTriggerEndpoint(f.Name ?? "?", queue, connection), f.Where);
+            }))
+            .ToList();
 
     /// <summary>Every [TimerTrigger] with its schedule argument (a string literal), and where it is declared.</summary>
     public static IReadOnlyList<(TimerEndpoint Timer, string Where)> Timers(IEnumerable<AzureFunction> functions) =>

@@ -15,7 +15,7 @@ namespace MLOps.Functions.Tests.Infrastructure;
 /// The real local host on a free loopback port against real Azurite, with its own storage prefix so
 /// runs never see each other's data, and one HTTP client per role.
 /// </summary>
-public sealed class LocalHostFixture : IAsyncLifetime
+public class LocalHostFixture : IAsyncLifetime
 {
     public const long MaxModelBytes = 2 * 1024 * 1024;
     public const long MaxRequestBytes = 256 * 1024;
@@ -62,6 +62,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
                 ["MLOps:Prediction:MaxBatchRows"] = MaxBatchRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["MLOps:PredictionLog:FlushInterval"] = "00:00:00.200",
                 ["MLOps:Registry:AliasRefreshInterval"] = "00:00:00.500",
+                ["TrainingQueue"] = Prefix + "training-jobs",
                 ["MLOps:Auth:Keys:0:Name"] = "test-admin",
                 ["MLOps:Auth:Keys:0:Key"] = AdminKey,
                 ["MLOps:Auth:Keys:0:Role"] = "admin",
@@ -72,6 +73,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
                 ["MLOps:Auth:Keys:2:Key"] = ReaderKey,
                 ["MLOps:Auth:Keys:2:Role"] = "reader",
             });
+            var extra = new Dictionary<string, string?>();
+            Configure(extra);
+            builder.Configuration.AddInMemoryCollection(extra);
         });
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -80,6 +84,11 @@ public sealed class LocalHostFixture : IAsyncLifetime
         Operator = Client(OperatorKey);
         Reader = Client(ReaderKey);
         Anonymous = Client(null);
+    }
+
+    /// <summary>Lets a derived fixture add or override settings of the host it starts.</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
     }
 
     public HttpClient Client(string? key)

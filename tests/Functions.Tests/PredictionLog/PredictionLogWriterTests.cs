@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,58 +14,86 @@ namespace MLOps.Functions.Tests.PredictionLog;
 
 public sealed class PredictionLogWriterTests : IDisposable
 {
+    private static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch.AddHours(1).AddMinutes(5);
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     private MLOpsMetrics Metrics() => new(_services.GetRequiredService<IMeterFactory>());
 
-    private static PredictionRecord Record(int row, ScoreResult result, string model = "churn") =>
-        new($"id{row}", DateTimeOffset.UnixEpoch.AddHours(1), model, 1, new JsonRecordInputs(JsonDocument.Parse("[{\"a\":1},{\"a\":2},{\"a\":3}]").RootElement.Clone()), result, row);
+    private static JsonRecordInputs Inputs(int rows) =>
+        new(JsonDocument.Parse("[" + string.Join(',', Enumerable.Range(1, rows).Select(i => $"{{\"a\":{i}}}")) + "]").RootElement);
 
-    private static ScoreResult Result() => new() { Rows = 3, IntLabels = [0, 1, 1], Probabilities = [0.9f, 0.1f, 0.2f, 0.8f, 0.3f, 0.7f], ClassNames = ["0", "1"] };
+    private static ScoreResult Result(int rows = 3) => new()
+    {
+        Rows = rows,
+        IntLabels = Enumerable.Range(0, rows).Select(i => (long)(i % 2)).ToArray(),
+        Probabilities = Enumerable.Range(0, rows).SelectMany(i => new[] { 1 - (0.1f * i), 0.1f * i }).ToArray(),
+        ClassNames = ["0", "1"],
+    };
+
+    private static (Mock<IPredictionLogSink> Sink, List<(PredictionLogSegment Segment, string Lines)> Written) RecordingSink()
+    {
+        var written = new List<(PredictionLogSegment, string)>();
+        var sink = new Mock<IPredictionLogSink>();
+        sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+            .Callback<PredictionLogSegment, ReadOnlyMemory<byte>, CancellationToken>((segment, bytes, _) => { lock (written) { written.Add((segment, Encoding.UTF8.GetString(bytes.Span))); } })
+            .Returns(Task.CompletedTask);
+        return (sink, written);
+    }
 
     [Fact]
-    public void TryEnqueue_WhenFull_ShedsAndCountsWithoutBlocking()
+    public void Record_WhenFull_ShedsWholeRequestsAndCountsWithoutBlocking()
     {
         var metrics = Metrics();
-        var queue = new PredictionLogQueue(Options.Create(new PredictionLogOptions { Capacity = 2 }), metrics);
-        var result = Result();
+        var queue = new PredictionLogQueue(Options.Create(new PredictionLogOptions { Capacity = 4 }), metrics);
 
-        var accepted = Enumerable.Range(0, 5).Count(i => queue.TryEnqueue(Record(i % 3, result)));
+        var ids = Enumerable.Range(0, 3).Select(_ => queue.Record("churn", 1, At, Inputs(2), Result(2))).ToList();
 
-        Assert.Equal(2, accepted);
+        Assert.All(ids, batch => Assert.Equal(2, batch.Length));
+        Assert.Equal(4, queue.BufferedRows);
+        Assert.Equal(2, metrics.PredictionLogDropped);
+    }
+
+    [Fact]
+    public void Record_Disabled_ReturnsIdsAndCountsEveryRowAsShed()
+    {
+        var metrics = Metrics();
+        var queue = new PredictionLogQueue(Options.Create(new PredictionLogOptions { Enabled = false }), metrics);
+
+        var ids = queue.Record("churn", 1, At, Inputs(3), Result());
+
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(0, queue.BufferedRows);
         Assert.Equal(3, metrics.PredictionLogDropped);
     }
 
     [Fact]
-    public async Task StopAsync_FlushesEverythingBuffered_InBatchesPerModelVersionHour()
+    public async Task StopAsync_FlushesEverythingBuffered_OneWritePerModelVersionHour()
     {
         var metrics = Metrics();
-        var options = Options.Create(new PredictionLogOptions { Capacity = 100, BatchSize = 2, FlushInterval = TimeSpan.FromMinutes(5) });
+        var options = Options.Create(new PredictionLogOptions { Capacity = 100, BatchSize = 50, FlushInterval = TimeSpan.FromMinutes(5) });
         var queue = new PredictionLogQueue(options, metrics);
-        var written = new List<(PredictionLogSegment Segment, string Lines)>();
-        var sink = new Mock<IPredictionLogSink>();
-        sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
-            .Callback<PredictionLogSegment, ReadOnlyMemory<byte>, CancellationToken>((segment, bytes, _) => { lock (written) { written.Add((segment, System.Text.Encoding.UTF8.GetString(bytes.Span))); } })
-            .Returns(Task.CompletedTask);
+        var (sink, written) = RecordingSink();
         var writer = new PredictionLogWriter(queue, sink.Object, options, metrics, TimeProvider.System, NullLogger<PredictionLogWriter>.Instance);
-        var result = Result();
 
         await writer.StartAsync(CancellationToken.None);
-        for (var i = 0; i < 3; i++)
-        {
-            queue.TryEnqueue(Record(i, result));
-        }
-
-        queue.TryEnqueue(Record(0, result, model: "other"));
+        var ids = queue.Record("churn", 1, At, Inputs(3), Result());
+        queue.Record("churn", 1, At.AddHours(1), Inputs(1), Result(1));
+        queue.Record("other", 2, At, Inputs(1), Result(1));
         await writer.StopAsync(CancellationToken.None);
 
-        var lines = written.SelectMany(w => w.Lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(4, lines.Count);
-        Assert.Equal(["churn", "other"], written.Select(w => w.Segment.Model).Distinct().Order());
-        var second = lines.Single(l => l.GetProperty("predictionId").GetString() == "id1" && l.GetProperty("model").GetString() == "churn");
+        Assert.Equal(3, written.Count);
+        Assert.Equal([("churn", 1), ("churn", 1), ("other", 2)], written.Select(w => (w.Segment.Model, w.Segment.Version)).Order());
+        var lines = written.Single(w => w.Segment.Model == "churn" && w.Segment.Hour == At.AddMinutes(-5)).Lines
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(ids, lines.Select(l => l.GetProperty("predictionId").GetString()));
+        var second = lines[1];
+        Assert.Equal(At, second.GetProperty("timestamp").GetDateTimeOffset());
+        Assert.Equal("churn", second.GetProperty("model").GetString());
+        Assert.Equal(1, second.GetProperty("version").GetInt32());
         Assert.Equal(2, second.GetProperty("inputs").GetProperty("a").GetInt32());
         Assert.Equal(1, second.GetProperty("outputs").GetProperty("label").GetInt64());
-        Assert.Equal(0.8, second.GetProperty("outputs").GetProperty("probabilities").GetProperty("1").GetDouble(), 5);
+        Assert.Equal(0.1, second.GetProperty("outputs").GetProperty("probabilities").GetProperty("1").GetDouble(), 5);
+        Assert.Equal(0, queue.BufferedRows);
     }
 
     [Fact]
@@ -73,35 +102,49 @@ public sealed class PredictionLogWriterTests : IDisposable
         var metrics = Metrics();
         var options = Options.Create(new PredictionLogOptions { Capacity = 100, BatchSize = 3, FlushInterval = TimeSpan.FromMinutes(10) });
         var queue = new PredictionLogQueue(options, metrics);
-        var appended = 0;
-        var firstWrite = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new Mock<IPredictionLogSink>();
-        sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
-            .Callback<PredictionLogSegment, ReadOnlyMemory<byte>, CancellationToken>((_, bytes, _) =>
-            {
-                Interlocked.Add(ref appended, bytes.Span.Count((byte)'\n'));
-                firstWrite.TrySetResult();
-            })
-            .Returns(Task.CompletedTask);
+        var (sink, written) = RecordingSink();
         var writer = new PredictionLogWriter(queue, sink.Object, options, metrics, TimeProvider.System, NullLogger<PredictionLogWriter>.Instance);
-        var result = Result();
         await writer.StartAsync(CancellationToken.None);
 
-        queue.TryEnqueue(Record(0, result));
-        queue.TryEnqueue(Record(1, result));
+        queue.Record("churn", 1, At, Inputs(2), Result(2));
         await Task.Delay(300);
-        var beforeFull = Volatile.Read(ref appended);
-        queue.TryEnqueue(Record(2, result));
-        await firstWrite.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        queue.TryEnqueue(Record(0, result));
+        int beforeFull;
+        lock (written)
+        {
+            beforeFull = written.Count;
+        }
+
+        queue.Record("churn", 1, At, Inputs(1), Result(1));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (queue.BufferedRows > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var afterFull = written.Sum(w => w.Lines.Count(c => c == '\n'));
+        queue.Record("churn", 1, At, Inputs(1), Result(1));
         await writer.StopAsync(CancellationToken.None);
 
         Assert.Equal(0, beforeFull);
-        Assert.Equal(4, appended);
+        Assert.Equal(3, afterFull);
+        Assert.Equal(4, written.Sum(w => w.Lines.Count(c => c == '\n')));
     }
 
     [Fact]
-    public async Task FlushAsync_SinkFails_RetriesThenGivesUpWithoutThrowing()
+    public void Record_AfterComplete_IsShedNotBuffered()
+    {
+        var metrics = Metrics();
+        var queue = new PredictionLogQueue(Options.Create(new PredictionLogOptions()), metrics);
+
+        queue.Complete();
+        queue.Record("churn", 1, At, Inputs(1), Result(1));
+
+        Assert.Equal(0, queue.BufferedRows);
+        Assert.Equal(1, metrics.PredictionLogDropped);
+    }
+
+    [Fact]
+    public async Task FlushAsync_SinkFails_RetriesThenCountsTheRowsAsLostWithoutThrowing()
     {
         var metrics = Metrics();
         var options = Options.Create(new PredictionLogOptions());
@@ -109,11 +152,10 @@ public sealed class PredictionLogWriterTests : IDisposable
         sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("storage down"));
         var writer = new PredictionLogWriter(new PredictionLogQueue(options, metrics), sink.Object, options, metrics, TimeProvider.System, NullLogger<PredictionLogWriter>.Instance);
-        var result = Result();
 
-        await writer.FlushAsync([Record(0, result), Record(1, result)]);
+        await writer.FlushAsync(new PredictionLogSegment("churn", 1, At), "{}\n{}\n"u8.ToArray(), 2);
 
-        sink.Verify(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.AtLeast(2));
+        sink.Verify(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
     }
 
     public void Dispose() => _services.Dispose();

@@ -16,3 +16,11 @@ public sealed record ReasonRequest
 {
     public string? Reason { get; init; }
 }
+
+/// <summary>Body of PUT /api/models/{name}: what the model is for.</summary>
+public sealed record DeclareModelRequest
+{
+    public string? Description { get; init; }
+
+    public Dictionary<string, string?>? Tags { get; init; }
+}

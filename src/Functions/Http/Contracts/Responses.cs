@@ -53,9 +53,10 @@ public sealed record FeatureResponse(string Name, string Type, double? Min, doub
     public static FeatureResponse From(FeatureSpec f) => new(f.Name, f.Type.ToName(), f.Min, f.Max, f.Categories, f.Nullable);
 }
 
-public sealed record ModelResponse(string Name, DateTimeOffset CreatedAt, int LatestVersion, IReadOnlyDictionary<string, int> Aliases)
+public sealed record ModelResponse(
+    string Name, DateTimeOffset CreatedAt, int LatestVersion, IReadOnlyDictionary<string, int> Aliases, string? Description, IReadOnlyDictionary<string, string>? Tags)
 {
-    public static ModelResponse From(RegisteredModel m) => new(m.Name, m.CreatedAt, m.LatestVersion, m.Aliases);
+    public static ModelResponse From(RegisteredModel m) => new(m.Name, m.CreatedAt, m.LatestVersion, m.Aliases, m.Description, m.Tags);
 }
 
 public sealed record AliasResponse(string Model, string Alias, int Version, DateTimeOffset UpdatedAt, string UpdatedBy, string? Reason, string ETag)
