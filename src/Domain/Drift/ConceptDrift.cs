@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MLOps.Domain.Evaluation;
 using MLOps.Domain.Registry;
 
 namespace MLOps.Domain.Drift;
@@ -110,12 +111,12 @@ public static class ConceptDriftEvaluator
     /// <summary>The key under which evaluation documents and version metadata carry the metric (the training pipeline's metric names).</summary>
     public static string Key(PerformanceMetric metric) => metric switch
     {
-        PerformanceMetric.Accuracy => "accuracy",
-        PerformanceMetric.Mae => "mae",
-        PerformanceMetric.Rmse => "rmse",
-        PerformanceMetric.R2 => "r2",
-        PerformanceMetric.Auc => "auc",
-        PerformanceMetric.F1 => "f1",
+        PerformanceMetric.Accuracy => MetricNames.Accuracy,
+        PerformanceMetric.Mae => MetricNames.Mae,
+        PerformanceMetric.Rmse => MetricNames.Rmse,
+        PerformanceMetric.R2 => MetricNames.R2,
+        PerformanceMetric.Auc => MetricNames.Auc,
+        PerformanceMetric.F1 => MetricNames.F1,
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
@@ -281,7 +282,7 @@ public static class ConceptDriftEvaluator
             truth[i] = string.Equals(labels[i].ActualLabel, positive, StringComparison.Ordinal);
         }
 
-        return ConceptMetrics.RocAuc(scores, truth) ?? double.NaN;
+        return RankingMetrics.RocAuc(scores, truth) ?? double.NaN;
     }
 
     /// <summary>Mean one-vs-rest AUC over the true classes whose AUC is defined (the class and some other class both occur).</summary>
@@ -291,7 +292,7 @@ public static class ConceptDriftEvaluator
         foreach (var c in labels.Select(l => l.ActualLabel!).Distinct(StringComparer.Ordinal))
         {
             var rows = labels.Where(l => l.Probabilities!.TryGetValue(c, out var p) && double.IsFinite(p)).ToList();
-            if (rows.Count > 0 && ConceptMetrics.RocAuc(
+            if (rows.Count > 0 && RankingMetrics.RocAuc(
                 rows.Select(l => l.Probabilities![c]).ToArray(),
                 rows.Select(l => string.Equals(l.ActualLabel, c, StringComparison.Ordinal)).ToArray()) is { } auc)
             {
@@ -309,66 +310,4 @@ public static class ConceptDriftEvaluator
             && (positiveClass is null || (p.TryGetValue(positiveClass, out var s) && double.IsFinite(s))),
         _ => l.PredictedValue is { } v && double.IsFinite(v) && l.ActualValue is { } a && double.IsFinite(a),
     };
-}
-
-/// <summary>Threshold-free metrics of a score against binary truth.</summary>
-public static class ConceptMetrics
-{
-    /// <summary>
-    /// ROC AUC as the Mann–Whitney statistic: the probability that a random positive scores above a random negative,
-    /// ties counting one half (midranks); equal to the trapezoidal area under the ROC curve. Null when the truth holds
-    /// one class only, since the curve is then undefined.
-    /// </summary>
-    public static double? RocAuc(ReadOnlySpan<double> scores, ReadOnlySpan<bool> positive)
-    {
-        if (scores.Length != positive.Length)
-        {
-            throw new ArgumentException($"{scores.Length} scores but {positive.Length} truth values.", nameof(positive));
-        }
-
-        var order = new int[scores.Length];
-        for (var i = 0; i < order.Length; i++)
-        {
-            if (double.IsNaN(scores[i]))
-            {
-                throw new ArgumentException("Scores must not be NaN.", nameof(scores));
-            }
-
-            order[i] = i;
-        }
-
-        var keys = scores.ToArray();
-        Array.Sort(keys, order);
-        double positives = 0, rankSum = 0;
-        var start = 0;
-        while (start < order.Length)
-        {
-            var end = start;
-            while (end + 1 < order.Length && keys[end + 1] == keys[start])
-            {
-                end++;
-            }
-
-            // Ranks are 1-based; a tied group shares the mean of the ranks it spans.
-            var midrank = (start + end + 2) / 2.0;
-            for (var k = start; k <= end; k++)
-            {
-                if (positive[order[k]])
-                {
-                    positives++;
-                    rankSum += midrank;
-                }
-            }
-
-            start = end + 1;
-        }
-
-        var negatives = order.Length - positives;
-        if (positives == 0 || negatives == 0)
-        {
-            return null;
-        }
-
-        return (rankSum - (positives * (positives + 1) / 2)) / (positives * negatives);
-    }
 }

@@ -240,8 +240,8 @@ public sealed partial class DriftMonitor(
     }
 
     /// <summary>
-    /// The evaluation-time values of the metrics: each from the evaluation document (top level or under "metrics", as the
-    /// training pipeline writes it), else from the registered metadata's metrics.
+    /// The evaluation-time values of the metrics: each from the evaluation document, else from the registered metadata's
+    /// metrics.
     /// </summary>
     private async Task<Dictionary<PerformanceMetric, double>> BaselinesAsync(ModelVersion version, IEnumerable<PerformanceMetric> metrics, CancellationToken cancellationToken)
     {
@@ -265,10 +265,7 @@ public sealed partial class DriftMonitor(
             foreach (var metric in metrics.Distinct())
             {
                 var key = ConceptDriftEvaluator.Key(metric);
-                var root = json?.RootElement;
-                var value = root is { } r
-                    ? Number(r, key) ?? (r.ValueKind == JsonValueKind.Object && r.TryGetProperty("metrics", out var nested) ? Number(nested, key) : null)
-                    : null;
+                var value = json is null ? null : EvaluationMetric(json.RootElement, key);
                 value ??= version.Metadata.Metrics.TryGetValue(key, out var registered) ? registered : null;
                 if (value is { } v)
                 {
@@ -279,6 +276,18 @@ public sealed partial class DriftMonitor(
 
         return baselines;
     }
+
+    /// <summary>
+    /// A metric of the evaluation document: the training pipeline writes the candidate's report beside the champion's
+    /// (<c>candidate.metrics.auc</c>); a hand-written document may put it under <c>metrics</c> or at the top level.
+    /// </summary>
+    private static double? EvaluationMetric(JsonElement root, string key) =>
+        Number(root, key)
+        ?? Number(Child(root, "metrics"), key)
+        ?? Number(Child(Child(root, "candidate"), "metrics"), key);
+
+    private static JsonElement Child(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) ? child : default;
 
     private static double? Number(JsonElement element, string key) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;

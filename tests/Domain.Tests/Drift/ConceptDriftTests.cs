@@ -121,16 +121,6 @@ public sealed class ConceptDriftTests
     }
 
     [Fact]
-    public void RocAuc_MatchesScikitLearn()
-    {
-        // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
-        Assert.Equal(0.75, ConceptMetrics.RocAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])!.Value, 12);
-        // All tied: 0.5. One class only: undefined.
-        Assert.Equal(0.5, ConceptMetrics.RocAuc([0.3, 0.3, 0.3], [true, false, true])!.Value, 12);
-        Assert.Null(ConceptMetrics.RocAuc([0.3, 0.7], [true, true]));
-    }
-
-    [Fact]
     public void Compute_MulticlassF1AndAuc_AreMacroAverages()
     {
         // Classes a, b, c. Predicted label = top probability.

@@ -213,7 +213,9 @@ public sealed class DriftApiTests(LocalHostFixture host)
     public async Task Feedback_LabelFlip_AucDecidesDecayAndEveryMetricIsReported()
     {
         var model = await ChampionWithProfileAsync("drift-auc");
-        await host.Service<IVersionDocuments>().PutJsonAsync(model, 1, VersionDocumentNames.Evaluation, new { metrics = new { accuracy = 0.9, auc = 0.95, f1 = 0.88 } }, "test", CancellationToken.None);
+        // The training pipeline's evaluation document: the candidate's report (this version) beside the champion's.
+        var evaluation = new { candidate = new { task = "binaryClassification", metrics = new { accuracy = 0.9, auc = 0.95, f1 = 0.88 } }, champion = new { metrics = new { accuracy = 0.5, auc = 0.5, f1 = 0.5 } }, championVersion = 7 };
+        await host.Service<IVersionDocuments>().PutJsonAsync(model, 1, VersionDocumentNames.Evaluation, evaluation, "test", CancellationToken.None);
         using (var settings = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"concept":{"metric":"auc","minLabels":50,"windowLabels":500,"maxDrop":0.1}}""")))
         {
             Assert.Equal("auc", (await settings.ExpectAsync(HttpStatusCode.OK))["settings"]!["concept"]!["metric"]!.GetValue<string>());
