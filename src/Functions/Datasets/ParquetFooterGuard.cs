@@ -5,7 +5,7 @@ namespace MLOps.Functions.Datasets;
 /// Parquet.Net 6.1 skips unknown Thrift fields with a loop over the declared element count of a list, and skipping a
 /// boolean or byte element consumes nothing (or only moves the position past the end). A 500-byte footer that declares
 /// a list of 2^31 such elements therefore keeps a thread busy for minutes; random bytes between two PAR1 markers hit
-/// this about once in ten tries, which is how a randomised test kept hanging. Here every element of a list, set or map
+/// this twice in 30 tries, which is how a randomised test hung a test run now and then. Here every element of a list, set or map
 /// must take at least one byte (as the compact protocol encodes it: a boolean in a list is one byte), so no count can
 /// exceed the bytes that remain, and the walk ends after at most one step per byte of the footer.
 /// </remarks>
