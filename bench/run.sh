@@ -11,8 +11,8 @@
 #            from a local file and from blob storage (Azurite, through the timer's window reader; time and count windows),
 #            each vs a baseline pass that only reads and walks the same JSON; time and peak memory to
 #            docs/benchmarks/drift-latest.md. Starts Azurite when it does not answer (and stops it again).
-#   validation  dataset validation throughput (rows/s, MB/s) on a generated 1M-row CSV vs a plain CsvHelper read of
-#            the same file, same run; written to docs/benchmarks/validation-latest.md (not part of 'all')
+#   validation  dataset validation throughput (rows/s, MB/s, CPU s) on a generated 1M-row CSV vs a plain CsvHelper read of
+#            the same file, same run, with the stages in between; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through
 #            ModelTrainer vs a plain ML.NET pipeline (docs/benchmarks/training-latest.md), then BenchmarkDotNet scoring of
 #            the exported LightGBM model, 1 and 1000 rows, vs ML.NET's own prediction (docs/benchmarks/exported-scoring-latest.md);

@@ -22,7 +22,11 @@ public enum RetrainingReason
 /// <param name="Detail">A one-line account for people (which dataset, which features drifted); never raw data.</param>
 /// <param name="DatasetUri">The dataset to train on, when the trigger knows one (a validated upload).</param>
 /// <param name="RequestedBy">Who asked: a key name, or the function that noticed (e.g. "DriftCheck").</param>
-public sealed record RetrainingRequest(string Model, RetrainingReason Reason, string Detail, string? DatasetUri, string RequestedBy);
+/// <param name="IdempotencyKey">
+/// Identifies the work that asks (an upload's validation, say), so that a retry of that work after a crash gets the
+/// decision already recorded instead of a second request or a second audit entry. Null: every call is a new request.
+/// </param>
+public sealed record RetrainingRequest(string Model, RetrainingReason Reason, string Detail, string? DatasetUri, string RequestedBy, string? IdempotencyKey = null);
 
 /// <summary>Where a recorded retraining request stands.</summary>
 public enum RetrainingStatus

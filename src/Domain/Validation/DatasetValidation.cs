@@ -1,6 +1,7 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
+using System.Text;
 using MLOps.Domain.Features;
 
 namespace MLOps.Domain.Validation;
@@ -36,12 +37,19 @@ public sealed record DatasetValidationResult(long Rows, IReadOnlyList<DatasetCol
 /// <see cref="Finish"/>. Memory is bounded by the rules (example rows, category sets), not by the file; uniqueness keys go
 /// to an <see cref="IDuplicateKeyCounter"/> that the host bounds.
 /// </summary>
-/// <remarks>Each cell a rule needs is parsed once per row, however many rules read it.</remarks>
+/// <remarks>
+/// Each cell a rule needs is read and parsed once per row, however many rules read it: a <see cref="Probe"/> per column
+/// loads the cell and hands it straight to the column's null, type, range and category checks. Only the rules that look
+/// at whole rows (well-formedness, uniqueness, freshness of a column) are called per row themselves; the rest have nothing
+/// to do until <see cref="Finish"/>.
+/// </remarks>
 public sealed class DatasetValidation : IDisposable
 {
     private readonly IReadOnlyList<DatasetColumn> _columns;
     private readonly Probe?[] _probes;
+    private readonly Probe[] _activeProbes;
     private readonly List<Check> _checks = [];
+    private readonly Check[] _rowChecks;
     private readonly WellFormedCheck? _wellFormed;
     private readonly int _examples;
     private long _rows;
@@ -81,6 +89,9 @@ public sealed class DatasetValidation : IDisposable
             };
             _checks.Add(check);
         }
+
+        _activeProbes = [.. _probes.OfType<Probe>().Where(p => p.Seal())];
+        _rowChecks = [.. _checks.Where(c => c.ObservesRows)];
     }
 
     /// <summary>Rows observed so far.</summary>
@@ -99,12 +110,12 @@ public sealed class DatasetValidation : IDisposable
     public void Observe(ITabularRow row)
     {
         _rows++;
-        foreach (var probe in _probes)
+        foreach (var probe in _activeProbes)
         {
-            probe?.Load(row);
+            probe.Observe(row);
         }
 
-        foreach (var check in _checks)
+        foreach (var check in _rowChecks)
         {
             check.Observe(row);
         }
@@ -158,9 +169,19 @@ public sealed class DatasetValidation : IDisposable
         return probe;
     }
 
-    /// <summary>One column's cell in the current row, parsed once for every rule that reads it.</summary>
+    /// <summary>One column's cell in the current row, read and parsed once and handed to every rule about the column.</summary>
     private sealed class Probe(int column)
     {
+        private readonly List<NullCheck> _nullList = [];
+        private readonly List<TypeCheck> _typeList = [];
+        private readonly List<RangeCheck> _rangeList = [];
+        private readonly List<CategoryCheck> _categoryList = [];
+        private NullCheck[] _nulls = [];
+        private TypeCheck[] _types = [];
+        private RangeCheck[] _ranges = [];
+        private CategoryCheck[] _categories = [];
+        private FeatureType _parse = FeatureType.String;
+
         public int Column { get; } = column;
 
         public FeatureType? Type { get; set; }
@@ -172,41 +193,105 @@ public sealed class DatasetValidation : IDisposable
 
         public double Number { get; private set; }
 
-        public void Load(ITabularRow row)
+        public void Add(NullCheck check) => _nullList.Add(check);
+
+        public void Add(TypeCheck check) => _typeList.Add(check);
+
+        public void Add(RangeCheck check) => _rangeList.Add(check);
+
+        public void Add(CategoryCheck check) => _categoryList.Add(check);
+
+        /// <summary>Fixes the rules of the column for the hot loop; false when no rule reads the cells.</summary>
+        public bool Seal()
         {
-            IsNull = row.IsNull(Column);
-            Valid = false;
+            // Float and double cells are both read as double; text and untyped cells are only checked for null.
+            _parse = Type switch
+            {
+                FeatureType.Float or FeatureType.Double => FeatureType.Float,
+                FeatureType.Int32 or FeatureType.Int64 or FeatureType.Bool => Type.Value,
+                _ => FeatureType.String,
+            };
+            (_nulls, _types, _ranges, _categories) = ([.. _nullList], [.. _typeList], [.. _rangeList], [.. _categoryList]);
+            return _nulls.Length + _types.Length + _ranges.Length + _categories.Length > 0;
+        }
+
+        public void Observe(ITabularRow row)
+        {
+            Load(row);
             if (IsNull)
             {
+                foreach (var check in _nulls)
+                {
+                    check.OnNull(row.RowNumber);
+                }
+
                 return;
             }
 
-            switch (Type)
+            foreach (var check in _types)
             {
-                case FeatureType.Float or FeatureType.Double:
+                check.OnValue(row, this);
+            }
+
+            if (Valid)
+            {
+                foreach (var check in _ranges)
+                {
+                    check.OnNumber(row.RowNumber, Number);
+                }
+            }
+
+            if (_categories.Length > 0 && row.TryGetUtf8(Column, out var text))
+            {
+                foreach (var check in _categories)
+                {
+                    check.OnText(row, Column, text);
+                }
+            }
+        }
+
+        private void Load(ITabularRow row)
+        {
+            Valid = false;
+            switch (_parse)
+            {
+                case FeatureType.Float:
                     if (row.TryGetDouble(Column, out var d))
                     {
                         IsNull = double.IsNaN(d); // NaN is a missing value, as the model and the profile treat it
                         Valid = double.IsFinite(d);
                         Number = d;
+                        return;
                     }
 
                     break;
                 case FeatureType.Int32 or FeatureType.Int64:
                     if (row.TryGetInt64(Column, out var l))
                     {
-                        Valid = Type == FeatureType.Int64 || l is >= int.MinValue and <= int.MaxValue;
+                        IsNull = false;
+                        Valid = _parse == FeatureType.Int64 || l is >= int.MinValue and <= int.MaxValue;
                         Number = l;
+                        return;
                     }
 
                     break;
                 case FeatureType.Bool:
-                    Valid = row.TryGetBoolean(Column, out _);
+                    if (row.TryGetBoolean(Column, out _))
+                    {
+                        IsNull = false;
+                        Valid = true;
+                        return;
+                    }
+
                     break;
                 default:
-                    Valid = true;
-                    break;
+                    IsNull = row.IsNull(Column);
+                    Valid = !IsNull;
+                    return;
             }
+
+            // Not a value of the type: a missing cell, or a type error.
+            IsNull = row.IsNull(Column);
         }
     }
 
@@ -218,15 +303,21 @@ public sealed class DatasetValidation : IDisposable
 
         protected List<RowExample> Examples { get; } = [];
 
+        /// <summary>Whether <see cref="Observe"/> must see every row; rules fed by a <see cref="Probe"/> need not.</summary>
+        public virtual bool ObservesRows => false;
+
         public virtual void Observe(ITabularRow row)
         {
         }
 
         public abstract RuleResult Finish();
 
+        /// <summary>Whether another example row is wanted; checked before an example's text is built, which costs allocations.</summary>
+        protected bool WantsExample => Examples.Count < Owner._examples;
+
         protected void Example(long row, string? value, string reason)
         {
-            if (Examples.Count < Owner._examples)
+            if (WantsExample)
             {
                 Examples.Add(new RowExample(row, value, reason));
             }
@@ -271,12 +362,17 @@ public sealed class DatasetValidation : IDisposable
         private long _bad;
         private long _malformed;
 
+        public override bool ObservesRows => true;
+
         public override void Observe(ITabularRow row)
         {
             if (row.FieldCount != Owner._columns.Count)
             {
                 _bad++;
-                Example(row.RowNumber, null, $"has {row.FieldCount} fields; the header has {Owner._columns.Count}");
+                if (WantsExample)
+                {
+                    Example(row.RowNumber, null, $"has {row.FieldCount} fields; the header has {Owner._columns.Count}");
+                }
             }
         }
 
@@ -333,24 +429,24 @@ public sealed class DatasetValidation : IDisposable
             : base(rule, owner)
         {
             _probe = probe;
+            probe?.Add(this);
             if (column is { } c && rule.Type is { } type && !Compatible(owner._columns[c].Declared, type))
             {
                 _declaredMismatch = $"the file declares the column as {owner._columns[c].Declared.ToString().ToLowerInvariant()}";
             }
         }
 
-        public override void Observe(ITabularRow row)
+        /// <summary>A non-null cell of the column.</summary>
+        public void OnValue(ITabularRow row, Probe probe)
         {
-            if (_probe is null || _probe.IsNull)
-            {
-                return;
-            }
-
             _checked++;
-            if (_declaredMismatch is not null || !_probe.Valid)
+            if (_declaredMismatch is not null || !probe.Valid)
             {
                 _bad++;
-                Example(row.RowNumber, Clip(row.GetChars(_probe.Column)), $"not a valid {Rule.Type!.Value.ToName()}");
+                if (WantsExample)
+                {
+                    Example(row.RowNumber, Clip(row.GetChars(probe.Column)), $"not a valid {Rule.Type!.Value.ToName()}");
+                }
             }
         }
 
@@ -381,23 +477,28 @@ public sealed class DatasetValidation : IDisposable
         };
     }
 
-    private sealed class NullCheck(Expectation rule, DatasetValidation owner, int? column, Probe? probe) : Check(rule, owner)
+    private sealed class NullCheck : Check
     {
+        private readonly int? _column;
         private long _nulls;
 
-        public override void Observe(ITabularRow row)
+        public NullCheck(Expectation rule, DatasetValidation owner, int? column, Probe? probe)
+            : base(rule, owner)
         {
-            if (probe is not null && probe.IsNull)
-            {
-                _nulls++;
-                Example(row.RowNumber, null, "missing value");
-            }
+            _column = column;
+            probe?.Add(this);
+        }
+
+        public void OnNull(long row)
+        {
+            _nulls++;
+            Example(row, null, "missing value");
         }
 
         public override RuleResult Finish()
         {
             var label = Rule.Kind == ExpectationKind.LabelPresent;
-            if (column is null)
+            if (_column is null)
             {
                 return label
                     ? Result(RuleVerdict.Failed, "missing", "present", $"The label column '{Rule.Column}' is missing: training data needs it. Set labelColumn in the model's expectations if the label has another name.")
@@ -415,34 +516,44 @@ public sealed class DatasetValidation : IDisposable
         }
     }
 
-    private sealed class RangeCheck(Expectation rule, DatasetValidation owner, int? column, Probe? probe) : Check(rule, owner)
+    private sealed class RangeCheck : Check
     {
+        private readonly int? _column;
+        private readonly double _low;
+        private readonly double _high;
         private long _checked;
         private long _bad;
         private double _min = double.PositiveInfinity;
         private double _max = double.NegativeInfinity;
 
-        public override void Observe(ITabularRow row)
+        public RangeCheck(Expectation rule, DatasetValidation owner, int? column, Probe? probe)
+            : base(rule, owner)
         {
-            if (probe is null || probe.IsNull || !probe.Valid)
-            {
-                return;
-            }
+            _column = column;
+            _low = rule.Min ?? double.NegativeInfinity;
+            _high = rule.Max ?? double.PositiveInfinity;
+            probe?.Add(this);
+        }
 
+        /// <summary>A valid (finite) value of the column.</summary>
+        public void OnNumber(long row, double v)
+        {
             _checked++;
-            var v = probe.Number;
             _min = Math.Min(_min, v);
             _max = Math.Max(_max, v);
-            if ((Rule.Min is { } lo && v < lo) || (Rule.Max is { } hi && v > hi))
+            if (v < _low || v > _high)
             {
                 _bad++;
-                Example(row.RowNumber, N(v), Rule.Min is { } l && v < l ? $"below {N(l)}" : $"above {N(Rule.Max!.Value)}");
+                if (WantsExample)
+                {
+                    Example(row, N(v), v < _low ? $"below {N(_low)}" : $"above {N(_high)}");
+                }
             }
         }
 
         public override RuleResult Finish()
         {
-            if (column is null)
+            if (_column is null)
             {
                 return MissingColumn(Rule.Column!);
             }
@@ -455,8 +566,12 @@ public sealed class DatasetValidation : IDisposable
 
     private sealed class CategoryCheck : Check
     {
+        /// <summary>Up to this many categories a scan beats hashing the cell (most category columns are short lists).</summary>
+        private const int ScanLimit = 16;
+
         private readonly Probe? _probe;
-        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _allowed;
+        private readonly byte[][] _few;
+        private readonly HashSet<byte[]>.AlternateLookup<ReadOnlySpan<byte>> _allowed;
         private long _checked;
         private long _unseen;
 
@@ -465,23 +580,44 @@ public sealed class DatasetValidation : IDisposable
         {
             _ = column;
             _probe = probe;
-            _allowed = new HashSet<string>(rule.Categories ?? [], StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+            probe?.Add(this);
+
+            // Keyed by UTF-8 bytes, so a CSV cell is looked up as the reader holds it, without transcoding.
+            var allowed = new HashSet<byte[]>((rule.Categories ?? []).Select(Encoding.UTF8.GetBytes), Utf8Comparer.Instance);
+            _allowed = allowed.GetAlternateLookup<ReadOnlySpan<byte>>();
+            _few = allowed.Count <= ScanLimit ? [.. allowed] : [];
         }
 
-        public override void Observe(ITabularRow row)
+        /// <summary>A non-null cell of the column, as UTF-8.</summary>
+        public void OnText(ITabularRow row, int column, ReadOnlySpan<byte> value)
         {
-            if (_probe is null || _probe.IsNull)
-            {
-                return;
-            }
-
             _checked++;
-            var value = row.GetChars(_probe.Column);
-            if (!_allowed.Contains(value))
+            if (!Allowed(value))
             {
                 _unseen++;
-                Example(row.RowNumber, Clip(value), "not an allowed category");
+                if (WantsExample)
+                {
+                    Example(row.RowNumber, Clip(row.GetChars(column)), "not an allowed category");
+                }
             }
+        }
+
+        private bool Allowed(ReadOnlySpan<byte> value)
+        {
+            if (_few.Length == 0)
+            {
+                return _allowed.Contains(value);
+            }
+
+            foreach (var category in _few)
+            {
+                if (value.SequenceEqual(category))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public override RuleResult Finish()
@@ -503,31 +639,21 @@ public sealed class DatasetValidation : IDisposable
     private sealed class UniqueCheck(Expectation rule, DatasetValidation owner, int[] keys, Func<IDuplicateKeyCounter> create) : Check(rule, owner), IDisposable
     {
         private readonly IDuplicateKeyCounter? _counter = keys.All(k => k >= 0) ? create() : null;
-        private readonly XxHash3 _hash = new();
+        private byte[] _key = new byte[256];
+
+        public override bool ObservesRows => _counter is not null;
 
         public override void Observe(ITabularRow row)
         {
-            if (_counter is null)
-            {
-                return;
-            }
-
-            _hash.Reset();
+            // The key is each cell's length (-1 for null) and UTF-8 bytes, so ("ab","c"), ("a","bc") and (null,"")
+            // differ; it is hashed in one call over a reused buffer.
+            var length = 0;
             foreach (var key in keys)
             {
-                // A marker byte per cell keeps ("ab","c") apart from ("a","bc") and null apart from "".
-                if (row.IsNull(key))
-                {
-                    _hash.Append([0]);
-                }
-                else
-                {
-                    _hash.Append([1]);
-                    _hash.Append(MemoryMarshal.AsBytes(row.GetChars(key)));
-                }
+                length = row.TryGetUtf8(key, out var text) ? Put(length, text.Length, text) : Put(length, -1, []);
             }
 
-            _counter.Add(_hash.GetCurrentHashAsUInt64(), row.RowNumber);
+            _counter!.Add(XxHash3.HashToUInt64(_key.AsSpan(0, length)), row.RowNumber);
         }
 
         public override RuleResult Finish()
@@ -549,6 +675,19 @@ public sealed class DatasetValidation : IDisposable
         }
 
         public void Dispose() => _counter?.Dispose();
+
+        private int Put(int at, int length, ReadOnlySpan<byte> text)
+        {
+            var end = at + sizeof(int) + text.Length;
+            if (end > _key.Length)
+            {
+                Array.Resize(ref _key, Math.Max(end, _key.Length * 2));
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(_key.AsSpan(at), length);
+            text.CopyTo(_key.AsSpan(at + sizeof(int)));
+            return end;
+        }
     }
 
     private sealed class RowCountCheck(Expectation rule, DatasetValidation owner) : Check(rule, owner)
@@ -573,6 +712,8 @@ public sealed class DatasetValidation : IDisposable
         private DateTimeOffset? _newest;
         private long _unparsed;
 
+        public override bool ObservesRows => column is not null;
+
         public override void Observe(ITabularRow row)
         {
             if (column is not { } c || row.IsNull(c))
@@ -587,7 +728,10 @@ public sealed class DatasetValidation : IDisposable
             else
             {
                 _unparsed++;
-                Example(row.RowNumber, Clip(row.GetChars(c)), "not a timestamp");
+                if (WantsExample)
+                {
+                    Example(row.RowNumber, Clip(row.GetChars(c)), "not a timestamp");
+                }
             }
         }
 
@@ -616,5 +760,21 @@ public sealed class DatasetValidation : IDisposable
             var seen = $"newest {newest.ToString("O", CultureInfo.InvariantCulture)}";
             return Result(fresh ? RuleVerdict.Passed : RuleVerdict.Failed, seen, threshold, $"Freshness of '{Rule.Column}': {seen}; required {threshold}.");
         }
+    }
+
+    /// <summary>Ordinal equality of UTF-8 text, with lookups by span so that no array is made per cell.</summary>
+    private sealed class Utf8Comparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static Utf8Comparer Instance { get; } = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)XxHash3.HashToUInt64(alternate);
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -14,6 +14,14 @@ public interface ITabularRow
     /// <summary>The cell as text, valid until the next call; empty when null.</summary>
     ReadOnlySpan<char> GetChars(int column);
 
+    /// <summary>The cell as UTF-8 text, valid until the next call on the row; false (and empty) when null.</summary>
+    /// <remarks>
+    /// What category sets and key hashes read: a CSV reader hands out the bytes it already holds, so the hot loop never
+    /// transcodes to UTF-16, and one call answers both "null?" and "which text?". Two cells hold the same text exactly
+    /// when their UTF-8 bytes are equal.
+    /// </remarks>
+    bool TryGetUtf8(int column, out ReadOnlySpan<byte> text);
+
     bool TryGetDouble(int column, out double value);
 
     bool TryGetInt64(int column, out long value);

@@ -9,16 +9,18 @@ internal sealed class CsvTabularReader : TabularReader
     private readonly CsvReader _csv;
     private readonly Sha256Stream? _hash;
     private readonly bool _hasHeader;
+    private readonly bool _hasNullValues;
     private char[] _chars = new char[256];
     private bool _pending;
     private bool _ended;
 
-    private CsvTabularReader(CsvReader csv, Sha256Stream? hash, bool hasHeader)
+    private CsvTabularReader(CsvReader csv, Sha256Stream? hash, bool hasHeader, bool hasNullValues)
         : base([])
     {
         _csv = csv;
         _hash = hash;
         _hasHeader = hasHeader;
+        _hasNullValues = hasNullValues;
     }
 
     public override DatasetFormat Format => DatasetFormat.Csv;
@@ -52,7 +54,7 @@ internal sealed class CsvTabularReader : TabularReader
         };
 
         var csv = CsvReader.Create(input, csvOptions, leaveOpen: false);
-        reader = new CsvTabularReader(csv, hash, options.HasHeader);
+        reader = new CsvTabularReader(csv, hash, options.HasHeader, options.NullValues.Count > 0);
         try
         {
             await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
@@ -65,31 +67,43 @@ internal sealed class CsvTabularReader : TabularReader
         }
     }
 
-    public override async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    public override ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
     {
         if (_pending)
         {
             _pending = false;
             RowNumber = _csv.RowNumber;
-            return true;
+            return ValueTask.FromResult(true);
         }
 
         if (_ended)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
-        if (!await Guard(_csv.ReadAsync(cancellationToken)).ConfigureAwait(false))
+        // Most records are already in CsvHelper's buffer: finish those without an async state machine per row.
+        var read = _csv.ReadAsync(cancellationToken);
+        if (read.IsCompletedSuccessfully)
         {
-            _ended = true;
-            return false;
+            return ValueTask.FromResult(Advanced(read.Result));
         }
 
-        RowNumber = _csv.RowNumber;
-        return true;
+        return ReadSlowAsync(read);
     }
 
     public override bool IsNull(int column) => _csv.IsNull(column);
+
+    public override bool TryGetUtf8(int column, out ReadOnlySpan<byte> text)
+    {
+        if (_csv.IsNull(column))
+        {
+            text = [];
+            return false;
+        }
+
+        text = _csv.GetSpan(column);
+        return true;
+    }
 
     public override string? GetString(int column) => _csv.IsNull(column) ? null : _csv.GetString(column);
 
@@ -113,7 +127,8 @@ internal sealed class CsvTabularReader : TabularReader
 
     public override bool TryGetDouble(int column, out double value)
     {
-        if (_csv.IsNull(column))
+        // An empty cell never parses, so only configured null values ("NA", "-999") need the extra check.
+        if (_hasNullValues && _csv.IsNull(column))
         {
             value = 0;
             return false;
@@ -124,7 +139,7 @@ internal sealed class CsvTabularReader : TabularReader
 
     public override bool TryGetInt64(int column, out long value)
     {
-        if (_csv.IsNull(column))
+        if (_hasNullValues && _csv.IsNull(column))
         {
             value = 0;
             return false;
@@ -135,7 +150,7 @@ internal sealed class CsvTabularReader : TabularReader
 
     public override bool TryGetBoolean(int column, out bool value)
     {
-        if (_csv.IsNull(column))
+        if (_hasNullValues && _csv.IsNull(column))
         {
             value = false;
             return false;
@@ -173,6 +188,20 @@ internal sealed class CsvTabularReader : TabularReader
         CsvMalformedReason.FieldCountMismatch => "a different number of fields than the header",
         _ => "malformed quoting",
     };
+
+    private bool Advanced(bool read)
+    {
+        if (!read)
+        {
+            _ended = true;
+            return false;
+        }
+
+        RowNumber = _csv.RowNumber;
+        return true;
+    }
+
+    private async ValueTask<bool> ReadSlowAsync(ValueTask<bool> read) => Advanced(await Guard(read).ConfigureAwait(false));
 
     /// <summary>CsvHelper's format errors (a record over the size limit, say) become the reader's own exception.</summary>
     private async ValueTask<bool> Guard(ValueTask<bool> read)

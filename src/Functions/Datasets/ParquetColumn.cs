@@ -96,41 +96,52 @@ internal abstract class ParquetColumn(DataField field)
     private sealed class StructColumn<T>(DataField field) : ParquetColumn(field)
         where T : struct
     {
+        private readonly bool _nullable = field.IsNullable;
         private T?[] _values = [];
         private T[] _required = [];
 
-        public override async ValueTask LoadAsync(ParquetRowGroupReader group, int rows, CancellationToken cancellationToken)
+        /// <summary>The cell's value; false for a null. Nullable columns live in <c>_values</c>, required ones in <c>_required</c>.</summary>
+        private bool TryValue(int row, out T value)
         {
-            if (_values.Length < rows)
+            if (_nullable)
             {
-                _values = new T?[rows];
+                var cell = _values[row];
+                value = cell.GetValueOrDefault();
+                return cell.HasValue;
             }
 
-            if (Field.IsNullable)
+            value = _required[row];
+            return true;
+        }
+
+        public override async ValueTask LoadAsync(ParquetRowGroupReader group, int rows, CancellationToken cancellationToken)
+        {
+            if (_nullable)
             {
+                if (_values.Length < rows)
+                {
+                    _values = new T?[rows];
+                }
+
                 await group.ReadAsync<T>(Field, _values.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            // A required column goes through Parquet.Net's non-nullable overload: reading one into T?[] sometimes left
-            // cells null (see docs/notes.md, 2026-11-30, issue 5 follow-ups).
+            // A required column is read as plain values: Parquet.Net's path into T?[] goes through definition levels
+            // that a column without nulls does not have, and it was seen to yield nulls there (see docs/notes.md).
             if (_required.Length < rows)
             {
                 _required = new T[rows];
             }
 
             await group.ReadAsync<T>(Field, _required.AsMemory(0, rows), null, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < rows; i++)
-            {
-                _values[i] = _required[i];
-            }
         }
 
-        public override bool IsNull(int row) => _values[row] is null;
+        public override bool IsNull(int row) => !TryValue(row, out _);
 
         public override string? GetString(int row)
         {
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return null;
             }
@@ -178,7 +189,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetDouble(int row, out double value)
         {
             value = 0;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }
@@ -202,7 +213,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetInt64(int row, out long value)
         {
             value = 0;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }
@@ -223,7 +234,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetBoolean(int row, out bool value)
         {
             value = false;
-            if (typeof(T) != typeof(bool) || _values[row] is not { } v)
+            if (typeof(T) != typeof(bool) || !TryValue(row, out var v))
             {
                 return false;
             }
@@ -235,7 +246,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetDateTimeOffset(int row, out DateTimeOffset value)
         {
             value = default;
-            if (_values[row] is not { } v)
+            if (!TryValue(row, out var v))
             {
                 return false;
             }

@@ -11,9 +11,6 @@ namespace MLOps.Functions.Datasets;
 /// </remarks>
 internal sealed class ParquetTabularReader : TabularReader
 {
-    // A footer holds the schema and one entry per row group and column: megabytes for very wide or finely split files.
-    private const int MaxFooterBytes = 64 * 1024 * 1024;
-
     private readonly ParquetReader _parquet;
     private readonly ParquetColumn?[] _columns;
     private readonly long _fileBytes;
@@ -59,7 +56,9 @@ internal sealed class ParquetTabularReader : TabularReader
                     : "The file is not a complete Parquet file: it does not end with the PAR1 footer marker (it may be truncated).");
             }
 
-            await CheckFooterAsync(spool, length, cancellationToken).ConfigureAwait(false);
+            // Parquet.Net would spin forever on some damaged footers; they are refused first.
+            await ParquetFooter.CheckAsync(spool, length, cancellationToken).ConfigureAwait(false);
+
             ParquetReader parquet;
             try
             {
@@ -134,43 +133,6 @@ internal sealed class ParquetTabularReader : TabularReader
         return tail.AsSpan().SequenceEqual(DatasetFormats.ParquetMagic);
     }
 
-    /// <summary>Reads the footer (its length sits just before the closing PAR1) and checks its structure; see <see cref="ParquetFooterGuard"/>.</summary>
-    private static async Task CheckFooterAsync(FileStream spool, long length, CancellationToken cancellationToken)
-    {
-        // Positional reads, so the stream Parquet.Net is about to read is left exactly as it was.
-        var lengthBytes = new byte[4];
-        await ReadExactlyAtAsync(spool, lengthBytes, length - 8, cancellationToken).ConfigureAwait(false);
-        var footerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(lengthBytes);
-        if (footerLength <= 0 || footerLength > length - 12)
-        {
-            throw new TabularFormatException($"The file is not a readable Parquet file: its footer length ({footerLength} bytes) does not fit in the file ({length} bytes).");
-        }
-
-        if (footerLength > MaxFooterBytes)
-        {
-            throw new TabularFormatException($"The Parquet footer is {footerLength} bytes; at most {MaxFooterBytes} are read. Write the file with fewer row groups or columns.");
-        }
-
-        var footer = new byte[footerLength];
-        await ReadExactlyAtAsync(spool, footer, length - 8 - footerLength, cancellationToken).ConfigureAwait(false);
-        ParquetFooterGuard.Check(footer);
-    }
-
-    private static async Task ReadExactlyAtAsync(FileStream file, byte[] buffer, long offset, CancellationToken cancellationToken)
-    {
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var read = await RandomAccess.ReadAsync(file.SafeFileHandle, buffer.AsMemory(done), offset + done, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new TabularFormatException("The Parquet file ended inside its footer.");
-            }
-
-            done += read;
-        }
-    }
-
     private static (IReadOnlyList<TabularColumn> Columns, ParquetColumn?[] Readers) Describe(ParquetSchema schema, IReadOnlyCollection<string>? projection)
     {
         var wanted = projection is null ? null : new HashSet<string>(projection, StringComparer.Ordinal);
@@ -218,6 +180,16 @@ internal sealed class ParquetTabularReader : TabularReader
             {
                 bytes += group.GetMetadata(column.Field)?.MetaData?.TotalUncompressedSize ?? 0;
             }
+        }
+
+        // The sizes above come from the footer, which a damaged or hostile file sets as it likes; the arrays a group is
+        // read into take about 16 bytes per cell whatever the footer says, so the row count is bounded too.
+        var cells = (long)rows * _columns.Count(c => c is not null);
+        if (cells * 16 > 2 * _maxRowGroupBytes)
+        {
+            throw new TabularFormatException(
+                $"Row group {index} holds {rows} rows of {_columns.Count(c => c is not null)} columns; reading them at once would take about {cells * 16} bytes, more than the {2 * _maxRowGroupBytes} allowed. Write the file with smaller row groups.",
+                RowNumber + 1);
         }
 
         if (bytes > _maxRowGroupBytes)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Unicode;
 
 namespace MLOps.Functions.Datasets;
@@ -22,6 +23,8 @@ public abstract class TabularReader : IAsyncDisposable, MLOps.Domain.Validation.
 {
     /// <summary>How much of the start of a file is examined to tell its format and catch binary content.</summary>
     public const int SniffBytes = 64 * 1024;
+
+    private byte[] _utf8 = new byte[256];
 
     private protected TabularReader(IReadOnlyList<TabularColumn> columns) => Columns = columns;
 
@@ -79,6 +82,27 @@ public abstract class TabularReader : IAsyncDisposable, MLOps.Domain.Validation.
 
     /// <summary>The cell as text without allocating; valid until the next call on this reader. Empty when null.</summary>
     public abstract ReadOnlySpan<char> GetChars(int column);
+
+    /// <summary>The cell as UTF-8 text, valid until the next call on this reader; false (and empty) when null.</summary>
+    /// <remarks>This default transcodes <see cref="GetChars"/>; the CSV reader returns the bytes it holds.</remarks>
+    public virtual bool TryGetUtf8(int column, out ReadOnlySpan<byte> text)
+    {
+        if (IsNull(column))
+        {
+            text = [];
+            return false;
+        }
+
+        var chars = GetChars(column);
+        var most = Encoding.UTF8.GetMaxByteCount(chars.Length);
+        if (_utf8.Length < most)
+        {
+            _utf8 = new byte[Math.Max(most, _utf8.Length * 2)];
+        }
+
+        text = _utf8.AsSpan(0, Encoding.UTF8.GetBytes(chars, _utf8));
+        return true;
+    }
 
     /// <summary>The cell as a double: any numeric Parquet value, or CSV text in invariant format. False when null or not a number.</summary>
     public abstract bool TryGetDouble(int column, out double value);

@@ -44,6 +44,12 @@ public interface IModelRegistry
     /// <summary>Adds an entry to the model's audit trail, for changes made outside the registry (policies, validations, drift, retraining).</summary>
     Task AppendAuditAsync(string model, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds an audit entry once per <paramref name="key"/> (say, an upload's name and ETag): a retry of the same work with
+    /// the same key overwrites the entry the first attempt wrote, in its place in the trail, instead of adding another.
+    /// </summary>
+    Task AppendAuditOnceAsync(string model, string key, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken);
+
     /// <summary>The artifact's bytes, after checking they still hash to the registered SHA-256.</summary>
     Task<byte[]> ReadArtifactAsync(ModelVersion version, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -29,6 +30,9 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
     private const string AliasPrefix = "alias|";
     private const string MovePrefix = "move|";
     private const string AuditPrefix = "audit|";
+
+    // "auditkey|" sorts before "audit|" ('k' < '|'), so these rows never show in the trail's range.
+    private const string AuditKeyPrefix = "auditkey|";
 
     private TableClient Table => clients.Tables.GetTableClient(names.RegistryTable);
 
@@ -391,6 +395,38 @@ public sealed class ModelRegistry(StorageClients clients, StorageNames names, Ti
 
     public async Task AppendAuditAsync(string model, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken) =>
         await Table.AddEntityAsync(Audit(model, action, by, time.GetUtcNow(), version, null, detail), cancellationToken).ConfigureAwait(false);
+
+    public async Task AppendAuditOnceAsync(string model, string key, string action, Principal by, int? version, string? detail, CancellationToken cancellationToken)
+    {
+        // A key row names the entry written for the key; it commits with the entry, so the two exist together or not at all.
+        var keyRow = AuditKeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(model, keyRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (existing.HasValue)
+            {
+                var entryRow = existing.Value!.GetString("Entry");
+                var first = await Table.GetEntityIfExistsAsync<TableEntity>(model, entryRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var at = first.HasValue ? first.Value!.GetDateTimeOffset("At") ?? time.GetUtcNow() : time.GetUtcNow();
+                var entry = Audit(model, action, by, at, version, null, detail);
+                await Table.UpsertEntityAsync(new TableEntity(entry) { RowKey = entryRow }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var added = Audit(model, action, by, time.GetUtcNow(), version, null, detail);
+            TableTransactionAction[] actions =
+            [
+                new(TableTransactionActionType.Add, new TableEntity(model, keyRow) { ["Entry"] = added.RowKey, ["Key"] = key.Length <= 512 ? key : key[..512] }),
+                new(TableTransactionActionType.Add, added),
+            ];
+            if (await TrySubmitAsync(actions, cancellationToken).ConfigureAwait(false) is not null || attempt >= MaxAttempts)
+            {
+                return;
+            }
+
+            // Another attempt with the same key committed first: overwrite what it wrote.
+        }
+    }
 
     /// <summary>An audit entity, for stores that keep their rows in the registry partition and commit the entry with the change.</summary>
     internal static TableEntity AuditEntity(string model, string action, Principal by, DateTimeOffset at, int? version, string? detail) =>

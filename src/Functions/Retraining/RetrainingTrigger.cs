@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,9 @@ public sealed partial class RetrainingTrigger(
 {
     private const string StateRow = "retraining";
     private const string RequestPrefix = "retrain|";
+
+    // "retrainkey|" sorts before "retrain|" ('k' < '|'), so these rows never show among the requests.
+    private const string KeyPrefix = "retrainkey|";
     private const int MaxAttempts = 8;
 
     private TableClient Table => clients.Tables.GetTableClient(names.RegistryTable);
@@ -40,8 +45,15 @@ public sealed partial class RetrainingTrigger(
     {
         var policy = (await policies.GetAsync(request.Model, cancellationToken).ConfigureAwait(false)).Policy;
         var by = new Principal(request.RequestedBy, Role.Operator);
+        var keyRow = request.IdempotencyKey is { } key ? KeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] : null;
         for (var attempt = 1; ; attempt++)
         {
+            if (keyRow is not null && await RecordedForKeyAsync(request.Model, keyRow, cancellationToken).ConfigureAwait(false) is { } recorded)
+            {
+                LogReplayed(logger, request.Model, recorded.Id);
+                return RetrainingDecision.Accept(recorded); // a retry of work whose request was already recorded
+            }
+
             var now = time.GetUtcNow();
             var state = await Table.GetEntityIfExistsAsync<TableEntity>(request.Model, StateRow, cancellationToken: cancellationToken).ConfigureAwait(false);
             var lastAutomatic = state.HasValue ? await FindAsync(request.Model, state.Value!.GetString("LastAutomaticId"), cancellationToken).ConfigureAwait(false) : null;
@@ -53,7 +65,10 @@ public sealed partial class RetrainingTrigger(
 
             if (RetrainingRules.Check(policy, request, lastAutomatic, active, now) is { } suppressed)
             {
-                await registry.AppendAuditAsync(request.Model, AuditActions.RetrainingSuppressed, by, null, $"{request.Reason}: {suppressed.Because}. {request.Detail}", cancellationToken).ConfigureAwait(false);
+                var detail = $"{request.Reason}: {suppressed.Because}. {request.Detail}";
+                await (request.IdempotencyKey is { } again
+                    ? registry.AppendAuditOnceAsync(request.Model, "retraining|" + again, AuditActions.RetrainingSuppressed, by, null, detail, cancellationToken)
+                    : registry.AppendAuditAsync(request.Model, AuditActions.RetrainingSuppressed, by, null, detail, cancellationToken)).ConfigureAwait(false);
                 metrics.RetrainingRequested(request.Model, request.Reason.ToString(), accepted: false);
                 LogSuppressed(logger, request.Model, request.Reason, suppressed.Because);
                 return RetrainingDecision.Suppress(suppressed.Because, suppressed.RetryAfter);
@@ -75,6 +90,11 @@ public sealed partial class RetrainingTrigger(
                 new(TableTransactionActionType.Add, ModelRegistry.AuditEntity(request.Model, AuditActions.RetrainingRequested, by, now, null,
                     $"{request.Reason}: {request.Detail} (request {id}; no retraining pipeline is deployed, so it is recorded, not started)")),
             };
+            if (keyRow is not null)
+            {
+                // Commits with the request: a retry that finds it returns this request (a concurrent one gets 409 and looks again).
+                actions.Add(new(TableTransactionActionType.Add, new TableEntity(request.Model, keyRow) { ["RequestId"] = id }));
+            }
 
             try
             {
@@ -117,6 +137,12 @@ public sealed partial class RetrainingTrigger(
         return updated;
     }
 
+    private async Task<RetrainingRecord?> RecordedForKeyAsync(string model, string keyRow, CancellationToken cancellationToken)
+    {
+        var key = await Table.GetEntityIfExistsAsync<TableEntity>(model, keyRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return key.HasValue ? await FindAsync(model, key.Value!.GetString("RequestId"), cancellationToken).ConfigureAwait(false) : null;
+    }
+
     private async Task<RetrainingRecord?> FindAsync(string model, string? id, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(id))
@@ -152,6 +178,9 @@ public sealed partial class RetrainingTrigger(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retraining of {Model} requested ({Reason}), recorded as {RequestId}")]
     private static partial void LogRecorded(ILogger logger, string model, RetrainingReason reason, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retraining of {Model}: the request for this work was already recorded as {RequestId}")]
+    private static partial void LogReplayed(ILogger logger, string model, string requestId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retraining of {Model} ({Reason}) not requested: {Because}")]
     private static partial void LogSuppressed(ILogger logger, string model, RetrainingReason reason, string because);

@@ -20,6 +20,7 @@ public sealed class ModelSession
         _session = session;
         Plan = OutputPlan.For(version, session);
         InputRanks = session.InputMetadata.ToDictionary(i => i.Key, i => i.Value.Dimensions.Length, StringComparer.Ordinal);
+        KnownCategories = version.Features?.Features.Select(f => KnownStrings.For(f.Categories)).ToArray() ?? [];
     }
 
     public ModelVersion Version { get; }
@@ -30,6 +31,9 @@ public sealed class ModelSession
 
     /// <summary>Rank of each input, read once at load rather than per request.</summary>
     internal IReadOnlyDictionary<string, int> InputRanks { get; }
+
+    /// <summary>Each schema feature's categories pre-encoded for string tensors (null where it has none).</summary>
+    internal IReadOnlyList<KnownStrings?> KnownCategories { get; }
 
     internal long LastUsedTicks { get; set; }
 

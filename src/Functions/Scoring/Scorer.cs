@@ -28,7 +28,9 @@ public sealed class Scorer
                 var rank = model.InputRanks[name];
                 long[] shape = rank == 1 ? [batch.Rows] : [batch.Rows, 1];
                 inputNames.Add(name);
-                inputs.Add(Column(batch.Columns[f], shape));
+                inputs.Add(batch.Columns[f] is string[] strings
+                    ? StringTensors.Create(strings, shape, f < model.KnownCategories.Count ? model.KnownCategories[f] : null)
+                    : Column(batch.Columns[f], shape));
             }
         }
 

@@ -56,7 +56,10 @@ internal static unsafe class StringTensors
     public static bool IsFast => Handle is not null;
 
     /// <summary>A string tensor of <paramref name="shape"/> holding <paramref name="values"/> in order (null as "").</summary>
-    public static OrtValue Create(string?[] values, long[] shape)
+    /// <param name="values">The strings.</param>
+    /// <param name="shape">The tensor's shape; its element count is <c>values.Length</c>.</param>
+    /// <param name="known">Pre-encoded strings (a feature's categories) to point at instead of encoding them again.</param>
+    public static OrtValue Create(string?[] values, long[] shape, KnownStrings? known = null)
     {
         if (Handle is null)
         {
@@ -66,10 +69,13 @@ internal static unsafe class StringTensors
         var bytes = 0L;
         foreach (var s in values)
         {
-            bytes += (s is null ? 0 : Encoding.UTF8.GetByteCount(s)) + 1;
+            if (s is null || known is null || !known.TryGet(s, out _))
+            {
+                bytes += (s is null ? 0 : Encoding.UTF8.GetByteCount(s)) + 1;
+            }
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)bytes));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, checked((int)bytes)));
         var pointers = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
         var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
         try
@@ -80,6 +86,12 @@ internal static unsafe class StringTensors
                 var offset = 0;
                 for (var i = 0; i < values.Length; i++)
                 {
+                    if (values[i] is { } k && known is not null && known.TryGet(k, out var address))
+                    {
+                        p[i] = address;
+                        continue;
+                    }
+
                     p[i] = (IntPtr)(b + offset);
                     if (values[i] is { Length: > 0 } s)
                     {
@@ -90,6 +102,7 @@ internal static unsafe class StringTensors
                 }
 
                 var status = Fill(Handle(value), p, (UIntPtr)values.Length);
+                known?.KeepAlive();
                 if (status != IntPtr.Zero)
                 {
                     // Only a tensor shorter than the values fails, which the shape rules out; fall back rather than guess.

@@ -152,13 +152,17 @@ public sealed partial class DatasetValidator(
         metrics.DatasetValidated(report.Model, report.Outcome, elapsed);
         if (context is not null)
         {
+            // Keyed by the report id (name + ETag + write time): a retry after a crash overwrites the entry, never adds one.
             var action = report.Passed ? AuditActions.DatasetValidated : AuditActions.DatasetQuarantined;
-            await registry.AppendAuditAsync(report.Model, action, Actor, report.ModelVersion, $"{name}: {report.Summary} (report {report.Id})", cancellationToken).ConfigureAwait(false);
+            await registry.AppendAuditOnceAsync(report.Model, AuditKey(report.Id), action, Actor, report.ModelVersion, $"{name}: {report.Summary} (report {report.Id})", cancellationToken).ConfigureAwait(false);
         }
 
         LogOutcome(logger, name, report.Outcome, report.Rows, report.QualityScore, report.Id);
         return report;
     }
+
+    /// <summary>The identity of one upload's validation, for its audit entry and its retraining request.</summary>
+    internal static string AuditKey(string reportId) => "dataset-validation|" + reportId;
 
     /// <summary>The model a blob belongs to: its first path segment, when that is a valid model name.</summary>
     internal static string? ModelOf(string name)
@@ -268,10 +272,16 @@ public sealed partial class DatasetValidator(
         {
             outcome = new RetrainingOutcome(false, false, null, "The model's policy does not retrain on new data (retrainOnNewData is off).");
         }
+        else if (version.ReportId != report.Id)
+        {
+            // The same bytes were registered by another upload (a copy under another name): no new data to train on.
+            outcome = new RetrainingOutcome(false, false, null, $"The same content is already dataset version {version.Version} (report {version.ReportId}); it is not new data.");
+        }
         else
         {
+            // The key makes a retry of this upload (after a crash before its receipt settled) get the recorded request back.
             var decision = await retraining.RequestAsync(
-                new RetrainingRequest(report.Model, RetrainingReason.NewData, $"dataset version {version.Version} ({report.Path}, {report.Rows} rows, sha256 {report.Sha256![..12]})", version.Uri, FunctionName),
+                new RetrainingRequest(report.Model, RetrainingReason.NewData, $"dataset version {version.Version} ({report.Path}, {report.Rows} rows, sha256 {report.Sha256![..12]})", version.Uri, FunctionName, AuditKey(report.Id)),
                 cancellationToken).ConfigureAwait(false);
             outcome = new RetrainingOutcome(true, decision.Accepted, decision.Record?.Id, decision.SuppressedBecause);
         }

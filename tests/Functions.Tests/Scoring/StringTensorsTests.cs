@@ -35,6 +35,21 @@ public sealed class StringTensorsTests
     }
 
     [Fact]
+    public void Create_WithKnownCategories_PointsAtThemAndStillEncodesEverythingElse()
+    {
+        string[] categories = ["basic", "pro", "énterprise"];
+        var known = KnownStrings.For(categories)!;
+        var sameTextOtherInstance = new string("pro".AsSpan());
+        string?[] values = [categories[0], categories[2], sameTextOtherInstance, "free", null, categories[1]];
+
+        using var tensor = StringTensors.Create(values, [values.Length, 1], known);
+
+        Assert.Equal(["basic", "énterprise", "pro", "free", string.Empty, "pro"], tensor.GetStringTensorAsArray());
+        Assert.True(known.TryGet(categories[1], out _));
+        Assert.False(known.TryGet(sameTextOtherInstance, out _));
+    }
+
+    [Fact]
     public void Create_Empty_IsAnEmptyTensor()
     {
         using var tensor = StringTensors.Create([], [0, 1]);

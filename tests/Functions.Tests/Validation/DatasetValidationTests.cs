@@ -79,6 +79,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         { "mismatched-columns", "ragged.csv", "wellFormedRows" },
         { "bom-crlf-bad-values", "windows.csv", "range(age)" },
         { "parquet-unexpected-schema", "data.parquet", "columnType(age)" },
+        { "parquet-footer-ends-in-a-value", "footer.parquet", "readable" },
         { "out-of-range-and-unknown-category", "values.csv", "categories(plan)" },
     };
 
@@ -267,6 +268,9 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
                 return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(string.Join("\r\n", rows))];
             case "out-of-range-and-unknown-category":
                 return Encoding.UTF8.GetBytes(good.Replace(",pro,", ",platinum,", StringComparison.Ordinal));
+            case "parquet-footer-ends-in-a-value":
+                // Field 1 (i32) whose varint never ends before the footer does: Parquet.Net alone would spin forever here.
+                return [.. "PAR1"u8, 0x15, 0xFF, 0xFF, 3, 0, 0, 0, .. "PAR1"u8];
             case "parquet-unexpected-schema":
                 var schema = new ParquetSchema(new DataField<string>("age"), new DataField<long>("tenure_months"), new DataField<double>("monthly_charges"), new DataField<string>("plan"), new DataField<bool>("has_support"), new DataField<int>("churned"));
                 using (var stream = new MemoryStream())

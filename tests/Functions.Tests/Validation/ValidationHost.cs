@@ -44,11 +44,11 @@ public sealed class ValidationHost : IAsyncDisposable
 
     public static QueueClient Queue(string prefix, string name) => new QueueServiceClient("UseDevelopmentStorage=true").GetQueueClient(prefix + name);
 
-    public static async Task<ValidationHost> StartAsync(string prefix, string key, TimeSpan? lease = null)
+    public static async Task<ValidationHost> StartAsync(string prefix, string key, TimeSpan? lease = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         await Azurite.EnsureRunningAsync();
         var app = LocalFunctionsHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
             {
                 ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
                 ["MLOps:Storage:Prefix"] = prefix,
