@@ -7,8 +7,10 @@
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
-#   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, vs a
-#            baseline pass that only walks the same JSON; time and peak memory to docs/benchmarks/drift-latest.md
+#   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, read
+#            from a local file and from blob storage (Azurite, through the timer's window reader; time and count windows),
+#            each vs a baseline pass that only reads and walks the same JSON; time and peak memory to
+#            docs/benchmarks/drift-latest.md. Starts Azurite when it does not answer (and stops it again).
 #   validation  dataset validation throughput (rows/s, MB/s, CPU s) on a generated 1M-row CSV vs a plain CsvHelper read of
 #            the same file, same run, with the stages in between; written to docs/benchmarks/validation-latest.md (not part of 'all')
 #   training 1M-row x 20-feature generated dataset: training time and holdout AUC of LightGBM and FastTree through

@@ -18,7 +18,7 @@ internal static class BenchmarkProgram
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- exported-scoring [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- trainjob [--rows N] [--out FILE]\n" +
 
-        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000]";
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- drift [rows, default 1000000] [rounds, default 5]";
 
     public static async Task<int> Main(string[] args)
     {

@@ -39,7 +39,8 @@ public static class DriftAnalyzer
     }
 
     /// <summary>Prediction drift: predicted labels and scores against the holdout's; null when the reference has no prediction profile.</summary>
-    public static PredictionDriftResult? AnalyzePredictions(ReferenceProfile reference, WindowProfile window, DriftSettings settings)
+    /// <param name="positiveClass">Binary classification: the class whose probability the window's scores are, named in the result.</param>
+    public static PredictionDriftResult? AnalyzePredictions(ReferenceProfile reference, WindowProfile window, DriftSettings settings, string? positiveClass = null)
     {
         if (reference.Predictions is not { } predictions)
         {
@@ -59,7 +60,18 @@ public static class DriftAnalyzer
             scores = Compare(WindowProfileBuilder.PredictionScore, ProfileKind.Numeric, count, 0, s, null, count, currentScores, settings);
         }
 
-        return new PredictionDriftResult(labels, scores, (labels?.Drifted ?? false) || (scores?.Drifted ?? false));
+        var positive = predictions.Task == Registry.ModelTask.BinaryClassification ? predictions.PositiveClass ?? positiveClass : null;
+        return new PredictionDriftResult(labels, scores, (labels?.Drifted ?? false) || (scores?.Drifted ?? false))
+        {
+            PositiveClass = positive,
+            ScoreMeaning = predictions.Task switch
+            {
+                Registry.ModelTask.BinaryClassification => positive is null ? "probability of the positive class" : $"probability of class '{positive}'",
+                Registry.ModelTask.MulticlassClassification => "probability of the top class",
+                Registry.ModelTask.Regression => "predicted value",
+                _ => "predicted value, or probability of the positive class",
+            },
+        };
     }
 
     private static FeatureDrift Compare(
@@ -194,6 +206,10 @@ public static class DriftAnalyzer
                 var chi = DriftStatistics.ChiSquare(refCounts, curCounts);
                 (statistic, pValue, score) = (chi.Statistic, chi.PValue, chi.PValue);
                 break;
+            case DriftMethod.ChiSquareGoodnessOfFit:
+                var gof = DriftStatistics.ChiSquareGoodnessOfFit(refCounts, curCounts);
+                (statistic, pValue, score) = (gof.Statistic, gof.PValue, gof.PValue);
+                break;
             case DriftMethod.ZTest:
                 var trueIndex = keys.IndexOf("true");
                 var refTrue = trueIndex < 0 ? 0 : (long)refCounts[trueIndex];
@@ -294,9 +310,11 @@ public static class DriftAnalyzer
     {
         DriftMethod.KolmogorovSmirnov => "ks",
         DriftMethod.ChiSquare => "chiSquare",
+        DriftMethod.ChiSquareGoodnessOfFit => "chiSquareGof",
         DriftMethod.ZTest => "zTest",
         DriftMethod.Wasserstein => "wasserstein",
         DriftMethod.JensenShannon => "jensenShannon",
-        _ => "psi",
+        DriftMethod.Psi => "psi",
+        _ => method.ToString(),
     };
 }

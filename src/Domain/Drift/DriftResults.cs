@@ -12,7 +12,14 @@ public sealed record DataDriftResult(
     bool DatasetDrift);
 
 /// <summary>Prediction drift: the distribution of predicted labels and of scores against the holdout's.</summary>
-public sealed record PredictionDriftResult(FeatureDrift? Labels, FeatureDrift? Scores, bool Drifted);
+public sealed record PredictionDriftResult(FeatureDrift? Labels, FeatureDrift? Scores, bool Drifted)
+{
+    /// <summary>Binary classification: the class whose probability the scores are (see <see cref="Profiles.PositiveClass"/>).</summary>
+    public string? PositiveClass { get; init; }
+
+    /// <summary>What "prediction.score" is for this model, in words.</summary>
+    public string? ScoreMeaning { get; init; }
+}
 
 /// <summary>One feature's check: the test used, its score against the threshold, the verdict, and PSI alongside.</summary>
 public sealed record FeatureDrift

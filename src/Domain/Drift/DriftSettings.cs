@@ -7,8 +7,8 @@ namespace MLOps.Domain.Drift;
 /// <remarks>
 /// The defaults are the rule the established tools use (Evidently's defaults): with a reference of at most
 /// <see cref="SmallReferenceRows"/> rows, p-value tests (KS, chi-square, z) at p &lt; 0.05; above it, distances
-/// (normalised Wasserstein, Jensen–Shannon) at ≥ 0.1. Every threshold can be changed per model, and per feature
-/// through <see cref="Features"/>.
+/// (normalised Wasserstein, Jensen–Shannon) at ≥ 0.1. The method of each kind of feature can be changed per model
+/// (<see cref="Methods"/>), and every method and threshold per feature (<see cref="Features"/>).
 /// </remarks>
 public sealed record DriftSettings
 {
@@ -24,6 +24,9 @@ public sealed record DriftSettings
     public long SmallReferenceRows { get; init; } = 1000;
 
     public DriftThresholds Thresholds { get; init; } = new();
+
+    /// <summary>The method each kind of feature gets, for small and large references, unless a feature override names one.</summary>
+    public DefaultDriftMethods Methods { get; init; } = new();
 
     /// <summary>Dataset drift is flagged when the share of drifted features reaches this.</summary>
     public double DatasetDriftShare { get; init; } = 0.5;
@@ -54,6 +57,7 @@ public sealed record DriftSettings
         }
 
         Thresholds.Check(errors, "thresholds");
+        Methods.Check(errors);
         if (Features.Count > 2048)
         {
             errors.Add(new("features", null, "At most 2048 feature overrides."));
@@ -80,13 +84,7 @@ public sealed record DriftSettings
     /// <summary>The method and threshold a feature gets: its override, else the default rule for its kind and the reference size.</summary>
     public (DriftMethod Method, double Threshold) MethodFor(string feature, Profiles.ProfileKind kind, long referenceRows)
     {
-        var small = referenceRows <= SmallReferenceRows;
-        var chosen = kind switch
-        {
-            Profiles.ProfileKind.Numeric => small ? DriftMethod.KolmogorovSmirnov : DriftMethod.Wasserstein,
-            Profiles.ProfileKind.Binary => small ? DriftMethod.ZTest : DriftMethod.JensenShannon,
-            _ => small ? DriftMethod.ChiSquare : DriftMethod.JensenShannon,
-        };
+        var chosen = Methods.For(kind, small: referenceRows <= SmallReferenceRows);
 
         if (Features.TryGetValue(feature, out var o))
         {
@@ -99,6 +97,53 @@ public sealed record DriftSettings
 
     private static bool ThresholdFits(DriftMethod? method, double threshold) =>
         method is { } m && m.IsPValueTest() ? threshold is > 0 and < 1 : double.IsFinite(threshold) && threshold > 0;
+}
+
+/// <summary>The method each kind of feature gets by default: for references of at most <see cref="DriftSettings.SmallReferenceRows"/> rows, and above.</summary>
+/// <remarks>
+/// The defaults are Evidently's rule. <see cref="DriftMethod.ChiSquareGoodnessOfFit"/> (Evidently's own chi-square) can
+/// replace the default homogeneity test for categorical features here; see <see cref="DriftStatistics.ChiSquareGoodnessOfFit"/>
+/// for when that is sound.
+/// </remarks>
+public sealed record DefaultDriftMethods
+{
+    public DriftMethod SmallNumeric { get; init; } = DriftMethod.KolmogorovSmirnov;
+
+    public DriftMethod SmallCategorical { get; init; } = DriftMethod.ChiSquare;
+
+    public DriftMethod SmallBinary { get; init; } = DriftMethod.ZTest;
+
+    public DriftMethod LargeNumeric { get; init; } = DriftMethod.Wasserstein;
+
+    public DriftMethod LargeCategorical { get; init; } = DriftMethod.JensenShannon;
+
+    public DriftMethod LargeBinary { get; init; } = DriftMethod.JensenShannon;
+
+    public DriftMethod For(Profiles.ProfileKind kind, bool small) => kind switch
+    {
+        Profiles.ProfileKind.Numeric => small ? SmallNumeric : LargeNumeric,
+        Profiles.ProfileKind.Binary => small ? SmallBinary : LargeBinary,
+        _ => small ? SmallCategorical : LargeCategorical,
+    };
+
+    internal void Check(List<ProblemError> errors)
+    {
+        foreach (var (name, method, kind) in new[]
+        {
+            ("smallNumeric", SmallNumeric, Profiles.ProfileKind.Numeric),
+            ("smallCategorical", SmallCategorical, Profiles.ProfileKind.Categorical),
+            ("smallBinary", SmallBinary, Profiles.ProfileKind.Binary),
+            ("largeNumeric", LargeNumeric, Profiles.ProfileKind.Numeric),
+            ("largeCategorical", LargeCategorical, Profiles.ProfileKind.Categorical),
+            ("largeBinary", LargeBinary, Profiles.ProfileKind.Binary),
+        })
+        {
+            if (!Enum.IsDefined(method) || !method.AppliesTo(kind))
+            {
+                errors.Add(new($"methods.{name}", null, $"'{DriftAnalyzer.MethodName(method)}' does not apply to {kind.ToString().ToLowerInvariant()} features."));
+            }
+        }
+    }
 }
 
 /// <summary>Which predictions a check reads: the last <see cref="Duration"/> (time) or the last <see cref="Rows"/> rows (count).</summary>
@@ -155,6 +200,9 @@ public sealed record DriftThresholds
 
     public double ChiSquare { get; init; } = 0.05;
 
+    /// <summary>The p-value threshold of <see cref="DriftMethod.ChiSquareGoodnessOfFit"/>.</summary>
+    public double ChiSquareGof { get; init; } = 0.05;
+
     public double ZTest { get; init; } = 0.05;
 
     public double Wasserstein { get; init; } = 0.1;
@@ -171,6 +219,7 @@ public sealed record DriftThresholds
     {
         DriftMethod.KolmogorovSmirnov => KolmogorovSmirnov,
         DriftMethod.ChiSquare => ChiSquare,
+        DriftMethod.ChiSquareGoodnessOfFit => ChiSquareGof,
         DriftMethod.ZTest => ZTest,
         DriftMethod.Wasserstein => Wasserstein,
         DriftMethod.JensenShannon => JensenShannon,
@@ -180,7 +229,7 @@ public sealed record DriftThresholds
 
     internal void Check(List<ProblemError> errors, string field)
     {
-        foreach (var (name, value) in new[] { ("kolmogorovSmirnov", KolmogorovSmirnov), ("chiSquare", ChiSquare), ("zTest", ZTest) })
+        foreach (var (name, value) in new[] { ("kolmogorovSmirnov", KolmogorovSmirnov), ("chiSquare", ChiSquare), ("chiSquareGof", ChiSquareGof), ("zTest", ZTest) })
         {
             if (!(value is > 0 and < 1))
             {
@@ -217,7 +266,10 @@ public sealed record FeatureDriftOverride
 /// <summary>When ground-truth labels reveal decay: on the newest <see cref="WindowLabels"/> labels, at least <see cref="MinLabels"/>.</summary>
 public sealed record ConceptDriftSettings
 {
-    /// <summary>The metric compared with the evaluation-time baseline; null picks accuracy (classification) or MAE (regression).</summary>
+    /// <summary>
+    /// The metric whose drop decides decay: accuracy, f1 or auc (classification), mae, rmse or r2 (regression); null picks
+    /// accuracy (classification) or MAE (regression). The report shows every metric of the task either way.
+    /// </summary>
     public PerformanceMetric? Metric { get; init; }
 
     /// <summary>No verdict on fewer labels than this.</summary>
@@ -239,6 +291,11 @@ public sealed record ConceptDriftSettings
         if (WindowLabels < MinLabels || WindowLabels > 1_000_000)
         {
             errors.Add(new("concept.windowLabels", null, "Must be at least minLabels and at most 1,000,000."));
+        }
+
+        if (Metric is { } metric && !Enum.IsDefined(metric))
+        {
+            errors.Add(new("concept.metric", null, "Must be accuracy, f1, auc, mae, rmse or r2."));
         }
 
         if (!double.IsFinite(MaxDrop) || MaxDrop < 0)
@@ -269,19 +326,23 @@ public enum DriftMethod
 
     [JsonStringEnumMemberName("psi")]
     Psi,
+
+    /// <summary>Pearson's chi-square goodness of fit against the reference shares (Evidently's form); see <see cref="DriftStatistics.ChiSquareGoodnessOfFit"/>.</summary>
+    [JsonStringEnumMemberName("chiSquareGof")]
+    ChiSquareGoodnessOfFit,
 }
 
 public static class DriftMethods
 {
     /// <summary>True for tests whose score is a p-value (drift below the threshold); false for distances (drift at or above it).</summary>
     public static bool IsPValueTest(this DriftMethod method) =>
-        method is DriftMethod.KolmogorovSmirnov or DriftMethod.ChiSquare or DriftMethod.ZTest;
+        method is DriftMethod.KolmogorovSmirnov or DriftMethod.ChiSquare or DriftMethod.ChiSquareGoodnessOfFit or DriftMethod.ZTest;
 
     /// <summary>Whether the method can be applied to a feature of this kind.</summary>
     public static bool AppliesTo(this DriftMethod method, Profiles.ProfileKind kind) => method switch
     {
         DriftMethod.KolmogorovSmirnov or DriftMethod.Wasserstein => kind == Profiles.ProfileKind.Numeric,
-        DriftMethod.ChiSquare => kind != Profiles.ProfileKind.Numeric,
+        DriftMethod.ChiSquare or DriftMethod.ChiSquareGoodnessOfFit => kind != Profiles.ProfileKind.Numeric,
         DriftMethod.ZTest => kind == Profiles.ProfileKind.Binary,
         _ => true,
     };

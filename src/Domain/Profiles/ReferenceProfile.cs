@@ -127,6 +127,14 @@ public sealed record CategoricalSummary
 }
 
 /// <summary>The distribution of a model's outputs on its holdout set, for prediction drift.</summary>
+/// <remarks>
+/// What a score is, by task: binary classification, the probability of the positive class (<see cref="PositiveClass"/>,
+/// chosen by <see cref="Profiles.PositiveClass"/>'s rule: the class named "1", "true" or "True", else the last class in
+/// the model's output order); multiclass, the probability of the top class; regression, the predicted value. Whoever
+/// writes a profile (the reference-profile API, the training pipeline through
+/// <see cref="ReferenceProfileBuilder.AddPrediction"/>) and whoever reads the log for a drift check applies that same
+/// rule, so both sides score the same class.
+/// </remarks>
 public sealed record PredictionProfile
 {
     public required ModelTask Task { get; init; }
@@ -135,8 +143,15 @@ public sealed record PredictionProfile
     public CategoricalSummary? Labels { get; init; }
 
     /// <summary>
-    /// The score distribution: the positive-class probability (binary), the top-class probability (multiclass),
-    /// or the predicted value (regression).
+    /// The score distribution: the probability of <see cref="PositiveClass"/> (binary), the top-class probability
+    /// (multiclass), or the predicted value (regression).
     /// </summary>
     public NumericSummary? Scores { get; init; }
+
+    /// <summary>
+    /// Binary classification: the class whose probability <see cref="Scores"/> holds. Null for other tasks, and in
+    /// profiles written without it; a drift check then takes the positive class of the version's class labels by the
+    /// same rule (see the remarks).
+    /// </summary>
+    public string? PositiveClass { get; init; }
 }

@@ -101,7 +101,14 @@ public sealed class ReferenceProfileBuilder
         _rows += batch.Rows;
     }
 
+    /// <summary>
+    /// Binary classification: the class whose probability the scores given to <see cref="AddPrediction"/> are (see
+    /// <see cref="Profiles.PositiveClass"/>); stored as <see cref="PredictionProfile.PositiveClass"/>.
+    /// </summary>
+    public string? PositiveClass { get; set; }
+
     /// <summary>Records one holdout prediction: its label (classification) and its score (see <see cref="PredictionProfile.Scores"/>).</summary>
+    /// <remarks>For a binary classifier the score is the probability of the positive class, by <see cref="Profiles.PositiveClass"/>'s rule.</remarks>
     public void AddPrediction(ModelTask task, string? label, double score)
     {
         _predictions ??= new PredictionAccumulator(task, _options, _random);
@@ -124,7 +131,9 @@ public sealed class ReferenceProfileBuilder
         {
             Rows = _rows,
             Features = features,
-            Predictions = _predictions?.Build(),
+            Predictions = _predictions?.Build() is { } predictions
+                ? predictions with { PositiveClass = predictions.Task == ModelTask.BinaryClassification ? PositiveClass : null }
+                : null,
             DatasetUri = datasetUri,
             DatasetSha256 = datasetSha256,
             CreatedAt = createdAt,

@@ -171,6 +171,11 @@ public sealed class DatasetProfiler(
             : result.Values is not null ? ModelTask.Regression
             : classes == 2 ? ModelTask.BinaryClassification
             : ModelTask.MulticlassClassification;
+        if (task == ModelTask.BinaryClassification && result.ClassNames.Count > 0)
+        {
+            builder.PositiveClass = PositiveClass.Of(result.ClassNames);
+        }
+
         for (var row = 0; row < result.Rows; row++)
         {
             var label = result.IntLabels is { } ints ? ints[row].ToString(System.Globalization.CultureInfo.InvariantCulture) : result.StringLabels?[row];
@@ -181,9 +186,9 @@ public sealed class DatasetProfiler(
             }
             else if (result.Probabilities is { } p && classes > 0)
             {
-                // Same convention as the window reader: positive (last) class for binary, top class for multiclass.
+                // Same convention as the window reader (PositiveClass): the positive class by name for binary, the top class for multiclass.
                 var span = p.AsSpan(row * classes, classes);
-                score = task == ModelTask.BinaryClassification ? span[^1] : span.ToArray().Max();
+                score = task == ModelTask.BinaryClassification ? span[PositiveClass.IndexOf(result.ClassNames)] : span.ToArray().Max();
             }
             else
             {

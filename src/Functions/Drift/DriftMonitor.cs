@@ -114,7 +114,8 @@ public sealed partial class DriftMonitor(
 
         var (reference, referenceVersion) = await ReferenceAsync(model, version.Version, champion, cancellationToken).ConfigureAwait(false);
         var task = version.Metadata.Task != ModelTask.Unspecified ? version.Metadata.Task : reference?.Predictions?.Task ?? ModelTask.Unspecified;
-        report = report with { Concept = await ConceptAsync(version, task, settings, cancellationToken).ConfigureAwait(false) };
+        var classes = version.Metadata.ClassLabels ?? version.Signature.ClassLabels;
+        report = report with { Concept = await ConceptAsync(version, task, PositiveClass.Of(classes) ?? reference?.Predictions?.PositiveClass, settings, cancellationToken).ConfigureAwait(false) };
 
         if (reference is null)
         {
@@ -126,8 +127,11 @@ public sealed partial class DriftMonitor(
         }
         else
         {
+            // The score of a binary classifier is the probability of the class the reference scored; a profile that does
+            // not say which takes the version's positive class by the same rule it was written with.
+            var positiveClass = task == ModelTask.BinaryClassification ? reference.Predictions?.PositiveClass ?? PositiveClass.Of(classes) : null;
             var builder = new WindowProfileBuilder(reference, options.Value.WindowSampleSize, options.Value.WindowMaxCategories);
-            var window = await logReader.ReadAsync(model, version.Version, settings.Window, now, task, builder, cancellationToken).ConfigureAwait(false);
+            var window = await logReader.ReadAsync(model, version.Version, settings.Window, now, task, positiveClass, builder, cancellationToken).ConfigureAwait(false);
             report = report with { Window = window, ReferenceVersion = referenceVersion, ReferenceRows = reference.Rows };
             if (builder.Rows < settings.MinWindowRows)
             {
@@ -143,7 +147,7 @@ public sealed partial class DriftMonitor(
                 report = report with
                 {
                     Data = DriftAnalyzer.AnalyzeData(reference, profile, settings),
-                    Predictions = DriftAnalyzer.AnalyzePredictions(reference, profile, settings),
+                    Predictions = DriftAnalyzer.AnalyzePredictions(reference, profile, settings, positiveClass),
                 };
             }
         }
@@ -219,7 +223,7 @@ public sealed partial class DriftMonitor(
         return (null, null);
     }
 
-    private async Task<ConceptDriftResult?> ConceptAsync(ModelVersion version, ModelTask task, DriftSettings settings, CancellationToken cancellationToken)
+    private async Task<ConceptDriftResult?> ConceptAsync(ModelVersion version, ModelTask task, string? positiveClass, DriftSettings settings, CancellationToken cancellationToken)
     {
         var recent = await feedback.RecentAsync(version.Model, version.Version, settings.Concept.WindowLabels, cancellationToken).ConfigureAwait(false);
         if (recent.Count == 0)
@@ -228,28 +232,27 @@ public sealed partial class DriftMonitor(
         }
 
         var metric = settings.Concept.Metric ?? ConceptDriftEvaluator.DefaultMetric(task);
-        var baseline = await BaselineAsync(version, ConceptDriftEvaluator.Key(metric), cancellationToken).ConfigureAwait(false);
-        return ConceptDriftEvaluator.Evaluate(metric, recent.Select(FeedbackStore.ToLabelled).ToList(), baseline, settings.Concept);
+        var baselines = await BaselinesAsync(version, ConceptDriftEvaluator.MetricsFor(task).Append(metric), cancellationToken).ConfigureAwait(false);
+
+        // A multiclass model's F1 and AUC are macro averages; only a binary one has a positive class.
+        var positive = task == ModelTask.MulticlassClassification ? null : positiveClass;
+        return ConceptDriftEvaluator.Evaluate(task, metric, recent.Select(FeedbackStore.ToLabelled).ToList(), baselines, settings.Concept, positive);
     }
 
-    /// <summary>The evaluation-time value of a metric: the evaluation document's (top level or under "metrics"), else the registered metadata's.</summary>
-    private async Task<double?> BaselineAsync(ModelVersion version, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The evaluation-time values of the metrics: each from the evaluation document, else from the registered metadata's
+    /// metrics.
+    /// </summary>
+    private async Task<Dictionary<PerformanceMetric, double>> BaselinesAsync(ModelVersion version, IEnumerable<PerformanceMetric> metrics, CancellationToken cancellationToken)
     {
+        var baselines = new Dictionary<PerformanceMetric, double>();
+        JsonDocument? json = null;
         var evaluation = await documents.GetAsync(version.Model, version.Version, VersionDocumentNames.Evaluation, cancellationToken).ConfigureAwait(false);
         if (evaluation is not null)
         {
             try
             {
-                using var json = JsonDocument.Parse(evaluation.Content.ToMemory());
-                if (Number(json.RootElement, key) is { } top)
-                {
-                    return top;
-                }
-
-                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("metrics", out var nested) && Number(nested, key) is { } inner)
-                {
-                    return inner;
-                }
+                json = JsonDocument.Parse(evaluation.Content.ToMemory());
             }
             catch (JsonException)
             {
@@ -257,8 +260,34 @@ public sealed partial class DriftMonitor(
             }
         }
 
-        return version.Metadata.Metrics.TryGetValue(key, out var registered) ? registered : null;
+        using (json)
+        {
+            foreach (var metric in metrics.Distinct())
+            {
+                var key = ConceptDriftEvaluator.Key(metric);
+                var value = json is null ? null : EvaluationMetric(json.RootElement, key);
+                value ??= version.Metadata.Metrics.TryGetValue(key, out var registered) ? registered : null;
+                if (value is { } v)
+                {
+                    baselines[metric] = v;
+                }
+            }
+        }
+
+        return baselines;
     }
+
+    /// <summary>
+    /// A metric of the evaluation document: the training pipeline writes the candidate's report beside the champion's
+    /// (<c>candidate.metrics.auc</c>); a hand-written document may put it under <c>metrics</c> or at the top level.
+    /// </summary>
+    private static double? EvaluationMetric(JsonElement root, string key) =>
+        Number(root, key)
+        ?? Number(Child(root, "metrics"), key)
+        ?? Number(Child(Child(root, "candidate"), "metrics"), key);
+
+    private static JsonElement Child(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) ? child : default;
 
     private static double? Number(JsonElement element, string key) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;

@@ -29,6 +29,9 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 {
     private const long MaxMilliseconds = 0xFFFFFFFFFFFF;
 
+    // The logged class probabilities are kept with a label (for AUC) up to this many classes; a table property holds 64 KiB.
+    private const int MaxStoredClasses = 256;
+
     private TableClient Table => clients.Tables.GetTableClient(names.FeedbackTable);
 
     /// <summary>Checks every record, then stores all of them in one transaction, or throws and stores none.</summary>
@@ -116,7 +119,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
                 continue;
             }
 
-            records.Add(new FeedbackRecord(items[i].PredictionId, model, logged.Version, items[i].Label.Text, items[i].Label.Kind, logged.Label, logged.Value, times[i], now, by.Name));
+            records.Add(new FeedbackRecord(items[i].PredictionId, model, logged.Version, items[i].Label.Text, items[i].Label.Kind, logged.Label, logged.Value, times[i], now, by.Name, logged.Probabilities));
         }
 
         if (errors.Count > 0)
@@ -164,8 +167,8 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 
     /// <summary>The labelled predictions as the concept-drift rule reads them.</summary>
     public static LabelledPrediction ToLabelled(FeedbackRecord r) => r.LabelKind == FeedbackLabelKind.Number
-        ? new LabelledPrediction(r.PredictedLabel, r.PredictedValue, r.Label, double.Parse(r.Label, NumberStyles.Float, CultureInfo.InvariantCulture))
-        : new LabelledPrediction(r.PredictedLabel, r.PredictedValue, r.Label, null);
+        ? new LabelledPrediction(r.PredictedLabel, r.PredictedValue, r.Label, double.Parse(r.Label, NumberStyles.Float, CultureInfo.InvariantCulture), r.Probabilities)
+        : new LabelledPrediction(r.PredictedLabel, r.PredictedValue, r.Label, null, r.Probabilities);
 
     private static string? LabelProblem(FeedbackLabel label, LoggedPrediction logged, ModelVersion version)
     {
@@ -236,7 +239,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return found;
     }
 
-    /// <summary>The predicted label (with its JSON kind) and value from a log line.</summary>
+    /// <summary>The predicted label (with its JSON kind), value and class probabilities from a log line.</summary>
     private static LoggedPrediction? Outputs(ReadOnlySpan<byte> line, int version)
     {
         try
@@ -256,11 +259,19 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
                 string? label = null;
                 var kind = FeedbackLabelKind.String;
                 double? value = null;
+                Dictionary<string, double>? probabilities = null;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var isLabel = reader.ValueTextEquals("label"u8);
                     var isValue = reader.ValueTextEquals("value"u8);
+                    var isProbabilities = reader.ValueTextEquals("probabilities"u8);
                     reader.Read();
+                    if (isProbabilities && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        probabilities = Probabilities(ref reader);
+                        continue;
+                    }
+
                     if (isLabel && reader.TokenType == JsonTokenType.String)
                     {
                         label = reader.GetString();
@@ -285,7 +296,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
                     }
                 }
 
-                return new LoggedPrediction(version, label, kind, value);
+                return new LoggedPrediction(version, label, kind, value, probabilities);
             }
 
             return null;
@@ -296,6 +307,29 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         }
     }
 
+    /// <summary>Reads a probabilities object (the reader on its start); null when it holds more classes than are kept or a non-finite value.</summary>
+    private static Dictionary<string, double>? Probabilities(ref Utf8JsonReader reader)
+    {
+        var probabilities = new Dictionary<string, double>(StringComparer.Ordinal);
+        var keep = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) && double.IsFinite(p) && probabilities.Count < MaxStoredClasses)
+            {
+                probabilities[name] = p;
+            }
+            else
+            {
+                keep = false;
+                reader.Skip();
+            }
+        }
+
+        return keep && probabilities.Count > 0 ? probabilities : null;
+    }
+
     private static string RowKey(string predictionId)
     {
         // Newest first: the time part is inverted; the random part keeps ids distinct.
@@ -303,7 +337,18 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return string.Create(CultureInfo.InvariantCulture, $"{MaxMilliseconds - ms:x12}{predictionId.AsSpan(12)}");
     }
 
-    private static TableEntity ToEntity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
+    private static TableEntity ToEntity(FeedbackRecord r)
+    {
+        var entity = Entity(r);
+        if (r.Probabilities is { } p)
+        {
+            entity["Probabilities"] = JsonSerializer.Serialize(p);
+        }
+
+        return entity;
+    }
+
+    private static TableEntity Entity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
     {
         ["PredictionId"] = r.PredictionId,
         ["Version"] = r.Version,
@@ -326,11 +371,12 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         e.GetDouble("PredictedValue"),
         e.GetDateTimeOffset("PredictedAt")!.Value,
         e.GetDateTimeOffset("ReceivedAt")!.Value,
-        e.GetString("By"));
+        e.GetString("By"),
+        e.GetString("Probabilities") is { Length: > 0 } json ? JsonSerializer.Deserialize<Dictionary<string, double>>(json) : null);
 
     private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
 
-    private sealed record LoggedPrediction(int Version, string? Label, FeedbackLabelKind LabelKind, double? Value);
+    private sealed record LoggedPrediction(int Version, string? Label, FeedbackLabelKind LabelKind, double? Value, IReadOnlyDictionary<string, double>? Probabilities);
 }
 
 /// <summary>One {predictionId, label} record of a feedback request.</summary>
@@ -362,6 +408,7 @@ public enum FeedbackLabelKind
 }
 
 /// <summary>A stored label with the prediction it belongs to.</summary>
+/// <param name="Probabilities">The class probabilities logged with the prediction (classifiers, up to 256 classes), for AUC; null otherwise and for labels stored before they were kept.</param>
 public sealed record FeedbackRecord(
     string PredictionId,
     string Model,
@@ -372,4 +419,5 @@ public sealed record FeedbackRecord(
     double? PredictedValue,
     DateTimeOffset PredictedAt,
     DateTimeOffset ReceivedAt,
-    string By);
+    string By,
+    IReadOnlyDictionary<string, double>? Probabilities = null);

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using MLOps.Domain.Drift;
 using MLOps.Domain.Profiles;
 using MLOps.Domain.Registry;
@@ -12,39 +14,82 @@ namespace MLOps.Functions.Drift;
 
 /// <summary>Streams a model version's prediction log over a time or count window into a <see cref="WindowProfileBuilder"/>.</summary>
 /// <remarks>
+/// <para>
 /// The log is laid out by hour (<c>predictions/{model}/v{version}/{yyyy/MM/dd/HH}/*.jsonl</c>), so a window is a set
-/// of hour prefixes: one listing per day, then each blob is read once, line by line, with a fixed buffer; nothing
-/// proportional to the window is held except what the builder keeps (bounded). Hours are read newest first, so a
-/// count window and the <see cref="DriftWindow.MaxRows"/> cap keep the most recent rows (at hour granularity: within
-/// the oldest hour read, rows are taken in blob order). Lines that do not parse are counted and skipped.
+/// of hour prefixes: one listing per day, then the hours newest first, each blob line by line with a fixed buffer;
+/// nothing proportional to the window is held except what the builder keeps (bounded). Lines that do not parse are
+/// counted and skipped.
+/// </para>
+/// <para>
+/// A count window takes exactly the newest N rows by their timestamps. Several instances append to one hour in
+/// separate blobs, so within an hour neither blob order nor line order is time order; each hour is therefore read in
+/// two passes: the first validates every line and notes its time, the second adds only the rows newer than the
+/// hour's cut-off (ties at the cut-off in blob order). An hour of at most <see cref="HourBufferBytes"/> is downloaded
+/// once and both passes run over memory; a larger one is downloaded twice (the second time up to the length the first
+/// pass saw, so rows appended in between are not counted). Parsing work is the same as one pass, since the second
+/// pass does not validate again. A time window needs no cut-off and is read in one pass; its <see cref="DriftWindow.MaxRows"/>
+/// cap, a cost guard, stops at hour granularity (within the oldest hour read, rows are taken in blob order).
+/// </para>
 /// </remarks>
 public sealed class PredictionLogWindowReader(StorageClients clients, StorageNames names)
 {
+    /// <summary>Hours of log up to this size are held in memory for the two passes of a count window.</summary>
+    public const long DefaultHourBufferBytes = 32L * 1024 * 1024;
+
+    /// <summary>The size up to which one hour of a count window is read into memory once rather than downloaded twice.</summary>
+    internal long HourBufferBytes { get; set; } = DefaultHourBufferBytes;
+
+    /// <summary>Reads the window into <paramref name="builder"/>.</summary>
+    /// <param name="task">How the logged outputs read as a score (see <see cref="PredictionLogLineParser"/>).</param>
+    /// <param name="positiveClass">Binary classification: the class whose probability is the score; null applies <see cref="PositiveClass"/>'s rule to each line's classes.</param>
     public async Task<DriftWindowSummary> ReadAsync(
-        string model, int version, DriftWindow window, DateTimeOffset now, ModelTask task, WindowProfileBuilder builder, CancellationToken cancellationToken)
+        string model,
+        int version,
+        DriftWindow window,
+        DateTimeOffset now,
+        ModelTask task,
+        string? positiveClass,
+        WindowProfileBuilder builder,
+        CancellationToken cancellationToken)
     {
         var container = clients.Blobs.GetBlobContainerClient(names.PredictionsContainer);
-        var from = window.Kind == DriftWindowKind.Time ? now - window.Duration : now - window.MaxLookback;
-        var limit = window.Kind == DriftWindowKind.Count ? Math.Min(window.Rows, window.MaxRows) : window.MaxRows;
-        var parser = new PredictionLogLineParser(builder, task, window.Kind == DriftWindowKind.Time ? from : DateTimeOffset.MinValue, now);
+        var count = window.Kind == DriftWindowKind.Count;
+        var from = count ? now - window.MaxLookback : now - window.Duration;
+        var limit = count ? Math.Min(window.Rows, window.MaxRows) : window.MaxRows;
+        var parser = new PredictionLogLineParser(builder, task, positiveClass, count ? DateTimeOffset.MinValue : from, now);
         using var buffer = new LineBuffer();
         int blobs = 0;
         long bytes = 0;
+        var fromHour = Hour(from);
+        for (var day = now.UtcDateTime.Date; day >= fromHour.UtcDateTime.Date && builder.Rows < limit; day = day.AddDays(-1))
         {
-            var fromHour = Hour(from);
-            for (var day = now.UtcDateTime.Date; day >= fromHour.UtcDateTime.Date && builder.Rows < limit; day = day.AddDays(-1))
+            var dayPrefix = string.Create(CultureInfo.InvariantCulture, $"{model}/v{version}/{day:yyyy/MM/dd}/");
+            var paths = new List<LogBlob>();
+            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, dayPrefix, cancellationToken).ConfigureAwait(false))
             {
-                var dayPrefix = string.Create(CultureInfo.InvariantCulture, $"{model}/v{version}/{day:yyyy/MM/dd}/");
-                var paths = new List<(DateTimeOffset Hour, string Name)>();
-                await foreach (var item in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, dayPrefix, cancellationToken).ConfigureAwait(false))
+                if (HourOf(item.Name, dayPrefix.Length, day) is { } hour && hour >= fromHour && hour <= now)
                 {
-                    if (HourOf(item.Name, dayPrefix.Length, day) is { } hour && hour >= fromHour && hour <= now)
-                    {
-                        paths.Add((hour, item.Name));
-                    }
+                    paths.Add(new LogBlob(hour, item.Name, item.Properties.ContentLength ?? 0));
+                }
+            }
+
+            foreach (var hour in paths.GroupBy(p => p.Hour).OrderByDescending(g => g.Key))
+            {
+                if (builder.Rows >= limit)
+                {
+                    break;
                 }
 
-                foreach (var (_, name) in paths.OrderByDescending(p => p.Hour).ThenBy(p => p.Name, StringComparer.Ordinal))
+                var hourBlobs = hour.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+                if (count)
+                {
+                    var (read, readBytes) = await ReadNewestAsync(container, hourBlobs, parser, limit - builder.Rows, buffer, cancellationToken).ConfigureAwait(false);
+                    blobs += read;
+                    bytes += readBytes;
+                    continue;
+                }
+
+                foreach (var blob in hourBlobs)
                 {
                     if (builder.Rows >= limit)
                     {
@@ -52,7 +97,7 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
                     }
 
                     blobs++;
-                    bytes += await ReadBlobAsync(container.GetBlobClient(name), parser, limit, buffer, cancellationToken).ConfigureAwait(false);
+                    bytes += await ReadBlobAsync(container.GetBlobClient(blob.Name), parser, limit, buffer, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -77,6 +122,108 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Adds the newest <paramref name="wanted"/> rows of one hour (all of them when it holds fewer); returns the blobs and bytes read.</summary>
+    private async Task<(int Blobs, long Bytes)> ReadNewestAsync(
+        BlobContainerClient container, IReadOnlyList<LogBlob> hour, PredictionLogLineParser parser, long wanted, LineBuffer buffer, CancellationToken cancellationToken)
+    {
+        var inMemory = hour.Sum(b => b.Size) <= HourBufferBytes;
+        var contents = new BinaryData?[hour.Count];
+        var lengths = new long[hour.Count];
+
+        // Pass 1: every line's time (or Invalid), in blob and line order.
+        var times = new List<long>();
+        for (var b = 0; b < hour.Count; b++)
+        {
+            var client = container.GetBlobClient(hour[b].Name);
+            Stream stream;
+            if (inMemory)
+            {
+                contents[b] = (await client.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                stream = contents[b]!.ToStream();
+            }
+            else
+            {
+                stream = (await client.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Content;
+            }
+
+            await using (stream.ConfigureAwait(false))
+            {
+                lengths[b] = await LineBuffer.ReadLinesAsync(stream, buffer, line =>
+                {
+                    times.Add(parser.TryGetTime(line, out var at) ? at.UtcTicks : Invalid);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var valid = times.Where(t => t != Invalid).ToArray();
+        if (valid.Length == 0)
+        {
+            return (hour.Count, lengths.Sum());
+        }
+
+        // The cut-off: rows newer than it are taken, and as many rows at it as fill the count.
+        var cutoff = long.MinValue;
+        long atCutoff = long.MaxValue;
+        if (valid.Length > wanted)
+        {
+            Array.Sort(valid);
+            cutoff = valid[valid.Length - (int)wanted];
+            atCutoff = wanted - (valid.Length - UpperBound(valid, cutoff));
+        }
+
+        // Pass 2: the chosen rows, by line position; the same bytes as pass 1.
+        var index = 0;
+        for (var b = 0; b < hour.Count; b++)
+        {
+            Stream stream = inMemory
+                ? contents[b]!.ToStream()
+                : (await container.GetBlobClient(hour[b].Name).DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(0, lengths[b]) }, cancellationToken).ConfigureAwait(false)).Value.Content;
+            await using (stream.ConfigureAwait(false))
+            {
+                await LineBuffer.ReadLinesAsync(stream, buffer, line =>
+                {
+                    if (index >= times.Count)
+                    {
+                        return false;
+                    }
+
+                    var t = times[index++];
+                    if (t != Invalid && (t > cutoff || (t == cutoff && atCutoff-- > 0)))
+                    {
+                        parser.AddRow(line, new DateTimeOffset(t, TimeSpan.Zero));
+                    }
+
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return (hour.Count, lengths.Sum());
+    }
+
+    private const long Invalid = long.MinValue;
+
+    /// <summary>The index of the first element above <paramref name="value"/> in an ascending array.</summary>
+    private static int UpperBound(long[] sorted, long value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
     private static DateTimeOffset Hour(DateTimeOffset at) =>
         new(at.UtcDateTime.Year, at.UtcDateTime.Month, at.UtcDateTime.Day, at.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
 
@@ -85,6 +232,8 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
             && int.TryParse(name.AsSpan(offset, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var hour) && hour < 24
             ? new DateTimeOffset(day.AddHours(hour), TimeSpan.Zero)
             : null;
+
+    private sealed record LogBlob(DateTimeOffset Hour, string Name, long Size);
 }
 
 /// <summary>Handles one line; returns false to stop reading.</summary>
@@ -171,20 +320,29 @@ internal sealed class LineBuffer : IDisposable
 }
 
 /// <summary>Parses prediction log lines (as <c>PredictionLogWriter</c> writes them) into a window builder, without allocating per row.</summary>
+/// <remarks>
+/// The score of a logged prediction is read as the reference profile scored the holdout (see
+/// <see cref="PredictionProfile"/>): for a binary classifier the probability of the positive class, found by its name
+/// among the logged probabilities (never by position, since a model may list its classes in any order); for a
+/// multiclass classifier the top probability; for a regressor the value.
+/// </remarks>
 internal sealed class PredictionLogLineParser
 {
     private readonly byte[][] _names;
     private readonly ProfileKind[] _kinds;
     private readonly bool[] _seen;
     private readonly ModelTask _task;
+    private readonly byte[]? _positiveClass;
     private readonly DateTimeOffset _from;
     private readonly DateTimeOffset _to;
     private char[] _chars = new char[256];
 
-    public PredictionLogLineParser(WindowProfileBuilder builder, ModelTask task, DateTimeOffset from, DateTimeOffset to)
+    /// <param name="positiveClass">Binary classification: the class whose probability is the score; null applies <see cref="PositiveClass"/>'s rule to each line's class names.</param>
+    public PredictionLogLineParser(WindowProfileBuilder builder, ModelTask task, string? positiveClass, DateTimeOffset from, DateTimeOffset to)
     {
         Builder = builder;
         _task = task;
+        _positiveClass = positiveClass is null ? null : Encoding.UTF8.GetBytes(positiveClass);
         _from = from;
         _to = to;
         _names = builder.ReferenceFeatures.Select(f => Encoding.UTF8.GetBytes(f.Name)).ToArray();
@@ -205,17 +363,28 @@ internal sealed class PredictionLogLineParser
     /// <summary>Parses one line; a line that is not a log row, or outside the window, adds nothing.</summary>
     public void Parse(ReadOnlySpan<byte> line)
     {
-        // Pass 1 checks shape and time without touching the builder, so a broken line never adds half a row.
-        if (!TryReadTimestamp(line, out var at) || at < _from || at > _to)
+        // Shape and time are checked first without touching the builder, so a broken line never adds half a row.
+        if (TryGetTime(line, out var at))
         {
-            if (at == default)
-            {
-                SkippedLines++;
-            }
+            AddRow(line, at);
+        }
+    }
 
-            return;
+    /// <summary>Whether the line is a well-formed log row inside the window, and its time; a malformed line is counted as skipped.</summary>
+    public bool TryGetTime(ReadOnlySpan<byte> line, out DateTimeOffset at)
+    {
+        if (!TryReadTimestamp(line, out at))
+        {
+            SkippedLines++;
+            return false;
         }
 
+        return at >= _from && at <= _to;
+    }
+
+    /// <summary>Adds a row that <see cref="TryGetTime"/> accepted, at the time it gave.</summary>
+    public void AddRow(ReadOnlySpan<byte> line, DateTimeOffset at)
+    {
         try
         {
             var reader = new Utf8JsonReader(line);
@@ -381,7 +550,7 @@ internal sealed class PredictionLogLineParser
         }
 
         var hasLabel = false;
-        double? value = null, last = null, max = null;
+        double? value = null, last = null, max = null, named = null, conventional = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("label"u8))
@@ -408,12 +577,17 @@ internal sealed class PredictionLogLineParser
 
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
+                    var isNamed = _positiveClass is not null && reader.ValueTextEquals(_positiveClass);
+                    var isConventional = _positiveClass is null && conventional is null
+                        && (reader.ValueTextEquals("1"u8) || reader.ValueTextEquals("true"u8) || reader.ValueTextEquals("True"u8));
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.Number)
                     {
                         var p = reader.GetDouble();
                         last = p;
                         max = max is { } m && m >= p ? m : p;
+                        named = isNamed ? p : named;
+                        conventional = isConventional ? p : conventional;
                     }
                     else
                     {
@@ -434,14 +608,16 @@ internal sealed class PredictionLogLineParser
             }
         }
 
-        // The score the reference profiled: positive-class probability (the last class, "1" after "0"), top-class
-        // probability, or the predicted value.
+        // The score the reference profiled: the positive class's probability (by name when the class is known, else by
+        // PositiveClass's rule over this line's classes: "1", "true" or "True", else the last), the top-class
+        // probability, or the predicted value. A known positive class missing from the line leaves the score missing.
+        var positive = _positiveClass is not null ? named : conventional ?? last;
         var score = _task switch
         {
-            ModelTask.BinaryClassification => last,
+            ModelTask.BinaryClassification => positive,
             ModelTask.MulticlassClassification => max,
             ModelTask.Regression => value,
-            _ => value ?? last,
+            _ => value ?? positive,
         };
         return (hasLabel, score);
     }

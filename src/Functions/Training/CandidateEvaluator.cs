@@ -259,18 +259,8 @@ public sealed class CandidateEvaluator(
         }
     };
 
-    private static int PositiveIndex(IReadOnlyList<string> classNames)
-    {
-        for (var k = 0; k < classNames.Count; k++)
-        {
-            if (classNames[k] is "1" or "true" or "True")
-            {
-                return k;
-            }
-        }
-
-        return classNames.Count - 1;
-    }
+    // The rule the reference profile's scores and the drift check's window share (MLOps.Domain.Profiles.PositiveClass).
+    private static int PositiveIndex(IReadOnlyList<string> classNames) => PositiveClass.IndexOf(classNames);
 
     private static (IReadOnlyList<string> Classes, int[] Truth, double[] Probabilities, string? Problem) Align(
         ModelTask task, IReadOnlyList<string> modelClasses, double[] probabilities, IReadOnlyList<string> truth)

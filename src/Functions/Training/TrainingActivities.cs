@@ -113,6 +113,8 @@ public sealed partial class TrainingActivities(
         double? latency;
         try
         {
+            // Binary scores are the positive class's probability; the profile names that class for the drift check.
+            profileBuilder.PositiveClass = recipe.Task == ModelTask.BinaryClassification ? PositiveClass.Of(input.Candidate.ClassLabels) : null;
             scored = evaluator.Evaluate(candidate, recipe, holdout, fill, (_, label, score) => profileBuilder.AddPrediction(recipe.Task, label, score));
             latency = scored.Report is null ? null : evaluator.MeasureLatencyP95(candidate, holdout, fill);
         }

@@ -168,6 +168,100 @@ public sealed class DriftApiTests(LocalHostFixture host)
     }
 
     [Fact]
+    public async Task DriftRun_ChiSquareGoodnessOfFitPerModelAndPerFeature_IsTheTestReported()
+    {
+        var model = await ChampionWithProfileAsync("drift-gof");
+        using (var bad = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"methods":{"smallCategorical":"ks","smallBinary":"nope"}}""")))
+        {
+            await bad.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        using (var wrongKind = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"methods":{"smallCategorical":"ks"}}""")))
+        {
+            var problem = await wrongKind.ExpectProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains(problem.Errors(), e => e["field"]!.GetValue<string>() == "methods.smallCategorical");
+        }
+
+        // The model's categorical features get the goodness of fit; has_support (binary) gets it by a feature override.
+        using (var settings = await host.Operator.PutAsync(
+            $"/api/models/{model}/drift-settings",
+            Json("""{"methods":{"smallCategorical":"chiSquareGof"},"thresholds":{"chiSquareGof":0.02},"features":{"has_support":{"method":"chiSquareGof","threshold":0.01}}}""")))
+        {
+            var stored = await settings.ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal("chiSquareGof", stored["settings"]!["methods"]!["smallCategorical"]!.GetValue<string>());
+            Assert.Equal("ks", stored["settings"]!["methods"]!["smallNumeric"]!.GetValue<string>());
+        }
+
+        await PredictAsync(model, SampleData.ChurnRows(300, seed: 7).Select(r => r with { Plan = "enterprise" }));
+        var run = await RunAsync(model, expectedRows: 300);
+
+        var report = (await (await host.Reader.GetAsync($"/api/models/{model}/drift/{run["runId"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.OK))["report"]!;
+        var features = report["data"]!["features"]!.AsArray().ToDictionary(f => f!["feature"]!.GetValue<string>(), f => f!);
+        Assert.Equal("chiSquareGof", features["plan"]["method"]!.GetValue<string>());
+        Assert.Equal(0.02, features["plan"]["threshold"]!.GetValue<double>());
+        Assert.True(features["plan"]["drifted"]!.GetValue<bool>());
+        Assert.True(features["plan"]["pValue"]!.GetValue<double>() < 0.02);
+        Assert.Equal("chiSquareGof", features["has_support"]["method"]!.GetValue<string>());
+        Assert.Equal(0.01, features["has_support"]["threshold"]!.GetValue<double>());
+        Assert.NotNull(features["has_support"]["statistic"]);
+        Assert.Equal("ks", features["age"]["method"]!.GetValue<string>());
+        // Predicted labels are a categorical output: the model's default applies to them too.
+        Assert.Equal("chiSquareGof", report["predictions"]!["labels"]!["method"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Feedback_LabelFlip_AucDecidesDecayAndEveryMetricIsReported()
+    {
+        var model = await ChampionWithProfileAsync("drift-auc");
+        // The training pipeline's evaluation document: the candidate's report (this version) beside the champion's.
+        var evaluation = new { candidate = new { task = "binaryClassification", metrics = new { accuracy = 0.9, auc = 0.95, f1 = 0.88 } }, champion = new { metrics = new { accuracy = 0.5, auc = 0.5, f1 = 0.5 } }, championVersion = 7 };
+        await host.Service<IVersionDocuments>().PutJsonAsync(model, 1, VersionDocumentNames.Evaluation, evaluation, "test", CancellationToken.None);
+        using (var settings = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"concept":{"metric":"auc","minLabels":50,"windowLabels":500,"maxDrop":0.1}}""")))
+        {
+            Assert.Equal("auc", (await settings.ExpectAsync(HttpStatusCode.OK))["settings"]!["concept"]!["metric"]!.GetValue<string>());
+        }
+
+        using (var bad = await host.Operator.PutAsync($"/api/models/{model}/drift-settings", Json("""{"concept":{"metric":"precision"}}""")))
+        {
+            await bad.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        var predictions = await PredictAsync(model, SampleData.ChurnRows(150, seed: 12));
+        await WaitForLogAsync(model, 150);
+
+        // The truth is the opposite of every prediction: the model's ranking is now upside down.
+        var body = "[" + string.Join(',', predictions.Take(100).Select(p => Record(p.Id, Flip(p.Label)))) + "]";
+        using (var accepted = await host.Reader.PostJsonAsync($"/api/models/{model}/feedback", body))
+        {
+            await accepted.ExpectAsync(HttpStatusCode.Created);
+        }
+
+        var run = await RunAsync(model, expectedRows: 150);
+        var report = (await (await host.Reader.GetAsync($"/api/models/{model}/drift/{run["runId"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.OK))["report"]!;
+        var concept = report["concept"]!;
+        Assert.Equal("checked", concept["status"]!.GetValue<string>());
+        Assert.Equal("auc", concept["metric"]!.GetValue<string>());
+        Assert.Equal("1", concept["positiveClass"]!.GetValue<string>());
+        Assert.Equal(100, concept["labels"]!.GetValue<int>());
+        Assert.InRange(concept["current"]!.GetValue<double>(), 0, 0.2);
+        Assert.Equal(0.95, concept["baseline"]!.GetValue<double>(), 12);
+        Assert.True(concept["decay"]!.GetValue<bool>());
+        var metrics = concept["metrics"]!.AsArray().ToDictionary(m => m!["metric"]!.GetValue<string>(), m => m!);
+        Assert.Equal(["accuracy", "f1", "auc"], metrics.Keys);
+        Assert.Equal(0, metrics["accuracy"]["current"]!.GetValue<double>(), 12);
+        Assert.Equal(0.9, metrics["accuracy"]["baseline"]!.GetValue<double>(), 12);
+        Assert.Equal(0, metrics["f1"]["current"]!.GetValue<double>(), 12);
+        Assert.Equal(0.88, metrics["f1"]["drop"]!.GetValue<double>(), 12);
+        Assert.Contains(run["alertReasons"]!.AsArray(), r => r!.GetValue<string>().StartsWith("decay: auc", StringComparison.Ordinal));
+
+        // The positive class is explicit on both sides of prediction drift.
+        Assert.Equal("1", report["predictions"]!["positiveClass"]!.GetValue<string>());
+        Assert.Equal("probability of class '1'", report["predictions"]!["scoreMeaning"]!.GetValue<string>());
+        using var profile = await host.Reader.GetAsync($"/api/models/{model}/versions/1/reference-profile");
+        Assert.Equal("1", (await profile.ExpectAsync(HttpStatusCode.OK))["predictions"]!["positiveClass"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task DriftSettings_ValidateStoreAndGuardWithETag()
     {
         var model = Api.UniqueModel("drift-settings");

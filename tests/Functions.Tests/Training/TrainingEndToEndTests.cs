@@ -51,6 +51,9 @@ public sealed class TrainingEndToEndTests(TrainingHostFixture host)
         Assert.Equal(6, profile["features"]!.AsArray().Count);
         Assert.NotNull(profile["features"]![0]!["numeric"]!["binEdges"]);
         Assert.Equal(400, profile["predictions"]!["scores"]!["sample"]!.AsArray().Count);
+        // The profile's scores name the class they are the probability of, by the rule the drift check applies.
+        var classLabels = registered["classLabels"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.Equal(MLOps.Domain.Profiles.PositiveClass.Of(classLabels), profile["predictions"]!["positiveClass"]!.GetValue<string>());
         var evaluation = JsonNode.Parse((await models.GetBlobClient($"{model}/v{version}/evaluation.json").DownloadContentAsync()).Value.Content.ToString())!;
         Assert.NotNull(evaluation["candidate"]!["classification"]!["calibration"]);
         Assert.NotNull(evaluation["candidate"]!["classification"]!["confusionMatrix"]);
