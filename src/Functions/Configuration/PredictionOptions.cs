@@ -29,7 +29,10 @@ public sealed class PredictionOptions
     [Range(1, 100_000)]
     public int DynamicBatchMaxRows { get; set; } = 256;
 
-    /// <summary>ONNX Runtime runs of one version at a time before requests are batched; 0 means one per processor.</summary>
+    /// <summary>
+    /// ONNX Runtime runs of one version at a time before requests are batched; 0 means half the processors (at least
+    /// one), leaving the other half to the HTTP work around each prediction.
+    /// </summary>
     [Range(0, 1024)]
     public int MaxConcurrentRuns { get; set; }
 

@@ -10,7 +10,7 @@ public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOption
 {
     // One batcher per loaded session, dropped with it.
     private readonly ConditionalWeakTable<ModelSession, DynamicBatcher> _batchers = [];
-    private readonly int _maxConcurrentRuns = options.Value.MaxConcurrentRuns > 0 ? options.Value.MaxConcurrentRuns : Environment.ProcessorCount;
+    private readonly int _maxConcurrentRuns = options.Value.MaxConcurrentRuns > 0 ? options.Value.MaxConcurrentRuns : Math.Max(1, Environment.ProcessorCount / 2);
 
     public ValueTask<ScoreResult> ScoreAsync(ModelSession session, FeatureBatch batch)
     {
