@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|http|validation|drift|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|handler|http|validation|drift|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
+#   handler  BenchmarkDotNet, in-process: the predict function on a DefaultHttpContext (no sockets) vs a bare handler
+#            writing a constant answer; report to docs/benchmarks/handler-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint at
-#            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md
+#            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md. It starts an Azurite of its
+#            own (in memory, free ports), so the shared one's data and background work do not count against predict
 #   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, read
 #            from a local file and from blob storage (Azurite, through the timer's window reader; time and count windows),
 #            each vs a baseline pass that only reads and walks the same JSON; time and peak memory to
@@ -20,7 +23,7 @@
 #   trainjob the passes of a training job (prepare, train, evaluate, register) over a generated ~100 MB CSV in Azurite,
 #            each timed against a plain streaming read (with SHA-256) of the same blob, with peak heap and working set;
 #            written to docs/benchmarks/trainjob-latest.md (not part of 'all')
-#   all      scoring and http (the default; validation, drift, training and trainjob run only when asked)
+#   all      scoring, handler and http (the default; validation, drift, training and trainjob run only when asked)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -32,9 +35,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | http | validation | drift | training | trainjob | all) ;;
+  scoring | handler | http | validation | drift | training | trainjob | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, http, validation, drift, training, trainjob or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, handler, http, validation, drift, training, trainjob or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -48,7 +51,7 @@ stop_azurite() {
 }
 trap stop_azurite EXIT
 
-if [[ "$WHICH" == http || "$WHICH" == all ]]; then
+if [[ "$WHICH" == trainjob ]]; then
   status=0
   ./azurite.sh status >/dev/null 2>&1 || status=$?
   if [[ "$status" != 0 ]]; then
@@ -77,6 +80,25 @@ run_scoring() {
     cat "${reports[@]}"
   } >docs/benchmarks/scoring-latest.md
   echo "run.sh: wrote docs/benchmarks/scoring-latest.md"
+}
+
+run_handler() {
+  local results="$ROOT/BenchmarkDotNet.Artifacts/results"
+  rm -f "$results"/*HandlerBenchmarks*-report-github.md
+  dotnet run -c Release --no-build --project "$PROJECT" -- handler --artifacts "$ROOT/BenchmarkDotNet.Artifacts"
+  local reports=("$results"/*HandlerBenchmarks*-report-github.md)
+  if [[ ! -f "${reports[0]}" ]]; then
+    echo "run.sh: BenchmarkDotNet wrote no HandlerBenchmarks report under $results" >&2
+    return 1
+  fi
+  {
+    echo "# Handler benchmark (BenchmarkDotNet, in process, no sockets), $(date -u '+%Y-%m-%d %H:%M') UTC"
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). The predict function (key check, alias, session lease, parsing, ONNX Runtime, ids, prediction log, answer) on one churn record, against a bare handler writing a constant answer the same way."
+    echo
+    cat "${reports[@]}"
+  } >docs/benchmarks/handler-latest.md
+  echo "run.sh: wrote docs/benchmarks/handler-latest.md"
 }
 
 run_training() {
@@ -116,6 +138,9 @@ if [[ "$WHICH" == drift ]]; then
 fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?
+fi
+if [[ "$WHICH" == handler || "$WHICH" == all ]]; then
+  run_handler || rc=$?
 fi
 if [[ "$WHICH" == http || "$WHICH" == all ]]; then
   run_http "$@" || rc=$?
