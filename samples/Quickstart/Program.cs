@@ -9,7 +9,8 @@ using MLOps.Samples;
 var options = QuickstartOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: dotnet run --project samples/Quickstart -- [--url http://127.0.0.1:7071] [--key KEY] [--out samples/out] [--model churn] [--generate-only]");
+    Console.Error.WriteLine("usage: dotnet run --project samples/Quickstart -- [--url http://127.0.0.1:7071] [--key KEY] [--out samples/out] [--model churn] [--generate-only]\n" +
+        "       [--tour [--storage UseDevelopmentStorage=true]]   then: upload data, validate, train a challenger, promote it, send feedback, check drift");
     return 2;
 }
 
@@ -75,7 +76,7 @@ try
     }
 
     Console.WriteLine(ConsoleJson.Pretty(prediction));
-    return 0;
+    return options.Tour ? await LifecycleTour.RunAsync(http, options.Url, model, options.Storage, options.Out) : 0;
 }
 catch (HttpRequestException ex)
 {
@@ -148,20 +149,25 @@ internal static class ConsoleJson
 }
 
 /// <summary>Command-line options of the quickstart.</summary>
-internal sealed record QuickstartOptions(string Url, string? Key, string Out, string Model, bool GenerateOnly)
+internal sealed record QuickstartOptions(string Url, string? Key, string Out, string Model, bool GenerateOnly, bool Tour, string Storage)
 {
-    private static readonly string[] ValueOptions = ["--url", "--key", "--out", "--model"];
+    private static readonly string[] ValueOptions = ["--url", "--key", "--out", "--model", "--storage"];
 
     /// <summary>The options, or null when the arguments are not understood.</summary>
     public static QuickstartOptions? Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var generateOnly = false;
+        var tour = false;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--generate-only")
             {
                 generateOnly = true;
+            }
+            else if (args[i] == "--tour")
+            {
+                tour = true;
             }
             else if (ValueOptions.Contains(args[i]) && i + 1 < args.Length)
             {
@@ -180,7 +186,9 @@ internal sealed record QuickstartOptions(string Url, string? Key, string Out, st
             values.GetValueOrDefault("--key") ?? DefaultKey(root),
             values.GetValueOrDefault("--out") ?? Path.Combine(root ?? ".", "samples", "out"),
             values.GetValueOrDefault("--model", "churn"),
-            generateOnly);
+            generateOnly,
+            tour,
+            values.GetValueOrDefault("--storage", "UseDevelopmentStorage=true"));
     }
 
     // Same order the local host documents: the environment first, then the key file it writes at start-up.
