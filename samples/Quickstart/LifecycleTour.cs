@@ -26,8 +26,9 @@ internal static class LifecycleTour
             return 1;
         }
 
-        // New data for the model: 4000 rows drawn from the same process with another seed.
-        var csv = SampleData.ChurnCsv(4000, seed: 2026);
+        // New data for the model: 20,000 rows drawn from the same process with another seed. The champion is the model
+        // that generated the data, so the challenger has to learn it well to stay within the gate's 0.02 AUC drop.
+        var csv = SampleData.ChurnCsv(20_000, seed: 2026);
         var blobName = $"{model}/{DateTime.UtcNow:yyyy-MM-dd-HHmmss}.csv";
         var csvPath = Path.Combine(outDirectory, "churn-new.csv");
         await File.WriteAllBytesAsync(csvPath, csv);
@@ -86,9 +87,9 @@ internal static class LifecycleTour
         }
 
         Console.WriteLine($"   <- {job["state"]}: AUC {job["metrics"]?["auc"]}, champion's AUC on the same holdout {job["championMetrics"]?["auc"]}");
-        foreach (var gate in job["gates"]?["results"]?.AsArray() ?? [])
+        foreach (var gate in job["gates"]?["gates"]?.AsArray() ?? [])
         {
-            Console.WriteLine($"      gate {gate!["metric"]} {gate["kind"]}: actual {gate["actual"]}, threshold {gate["threshold"]} -> {gate["verdict"]}");
+            Console.WriteLine($"      gate {gate!["verdict"]}: {gate["reason"]}");
         }
 
         if (job["state"]!.GetValue<string>() != "succeeded" || job["resultVersion"]?.GetValue<int>() is not { } challenger)
@@ -117,6 +118,10 @@ internal static class LifecycleTour
         Console.WriteLine($"\n8. Scored 300 records with the new champion; send their true labels as feedback (100 per call)");
         Console.WriteLine($"   curl {curlAuth} -H \"content-type: application/json\" -d '[{{\"predictionId\":\"...\",\"label\":1}}, ...]' {url}/api/models/{model}/feedback");
         var labels = JsonNode.Parse(feedback)!.AsArray();
+
+        // Predictions reach the log in the background (within MLOps__PredictionLog__FlushInterval, 1 s by default);
+        // feedback for a prediction not logged yet is a 404, so wait for the log first.
+        await Task.Delay(TimeSpan.FromSeconds(2));
         for (var start = 0; start < labels.Count; start += 100)
         {
             var chunk = new JsonArray(labels.Skip(start).Take(100).Select(n => n!.DeepClone()).ToArray());
@@ -125,6 +130,8 @@ internal static class LifecycleTour
                 return 1;
             }
         }
+
+        Console.WriteLine("   <- 300 labels stored");
 
         Console.WriteLine($"\n9. Run the drift check now (the DriftCheck timer does this every 15 minutes)");
         Console.WriteLine($"   curl -X POST {curlAuth} {url}/api/models/{model}/drift/run");
