@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using MLOps.Functions.Scoring;
@@ -7,35 +8,50 @@ namespace MLOps.Functions.Http;
 /// <summary>The answer to a records prediction, written straight to the response stream.</summary>
 /// <remarks>
 /// Written by hand with Utf8JsonWriter: it is the hot path, and the shape is fixed, so the writer skips validation and
-/// is reused per thread. It is only used synchronously (write, then commit to the pipe); the await is on the pipe.
+/// is reused per thread (only synchronously, never across an await). The answer is laid out in a per-thread buffer
+/// first so that it goes out with a Content-Length and without an explicit flush: Kestrel then sends headers and body
+/// in one write when the request completes. A chunked answer flushed by the handler took two writes (the data, then the
+/// terminating chunk), so two wake-ups of the client, for every prediction.
 /// </remarks>
 public sealed class PredictionResponse(string model, int version, string? alias, string[] predictionIds, ScoreResult result) : IResult
 {
     // Never written to: the per-thread writer points here between responses.
-    private static readonly System.Buffers.ArrayBufferWriter<byte> Detached = new(1);
+    private static readonly ArrayBufferWriter<byte> Detached = new(1);
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
-        var writer = t_writer ??= new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
-        writer.Reset(response.BodyWriter);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        writer.Reset(buffer);
         try
         {
             Write(writer);
             writer.Flush();
+            response.ContentLength = buffer.WrittenCount;
+            response.BodyWriter.Write(buffer.WrittenSpan);
         }
         finally
         {
-            // Drops the reference to this response's pipe, so the per-thread writer never keeps a request alive.
             writer.Reset(Detached);
+            if (buffer.Capacity > 1024 * 1024)
+            {
+                // A rare 1000-row answer should not pin a large buffer to the thread.
+                t_buffer = null;
+            }
         }
 
-        await response.BodyWriter.FlushAsync(httpContext.RequestAborted).ConfigureAwait(false);
+        // Committed to the pipe; Kestrel flushes it with the end of the response.
+        return Task.CompletedTask;
     }
 
     internal void Write(Utf8JsonWriter writer)
