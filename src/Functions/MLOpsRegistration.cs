@@ -58,6 +58,7 @@ public static class MLOpsRegistration
         services.AddSingleton<ModelSessionCache>();
         services.AddSingleton<AliasResolver>();
         services.AddSingleton<IVersionDocuments, BlobVersionDocuments>();
+        services.AddSingleton<ModelDocumentRow>();
         services.AddSingleton<IModelPolicyStore, ModelPolicyStore>();
         services.AddSingleton<IRetrainingTrigger, RetrainingTrigger>();
         services.AddHostedService<AliasRefreshService>();
