@@ -11,6 +11,13 @@
 # Exit code 0 only when nothing failed and at least one test passed.
 set -euo pipefail
 
+# One stream, in order: npm, dotnet and azurite.sh write warnings to stderr, and a runner that shows stderr after
+# stdout (or interleaves the two) would otherwise put them after the closing "N passed, N failed" line.
+exec 2>&1
+
+# No MSBuild or compiler server may outlive the run: CI reads this script's output until every process holding it ends.
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false
+
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 cd "$ROOT"
 
