@@ -22,7 +22,4 @@ public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOption
         var batcher = _batchers.GetValue(session, s => new DynamicBatcher(scorer, s, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows));
         return batcher.ScoreAsync(batch);
     }
-
-    /// <summary>Requests of this session that were scored in a combined run.</summary>
-    internal long BatchedRequests(ModelSession session) => _batchers.TryGetValue(session, out var batcher) ? batcher.BatchedRequests : 0;
 }
