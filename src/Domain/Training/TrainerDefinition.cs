@@ -68,18 +68,6 @@ public sealed record TrainerDefinition(
             return true;
         }
 
-        if (spec.Type == HyperparameterType.Boolean)
-        {
-            if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                value = element.GetBoolean() ? 1 : 0;
-                return true;
-            }
-
-            problem = $"{expected}; got {Describe(element)}.";
-            return false;
-        }
-
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || !double.IsFinite(number))
         {
             problem = $"{expected}; got {Describe(element)}.";
