@@ -38,7 +38,7 @@ public sealed record TrainerDefinition(
             if (spec is null)
             {
                 var known = Hyperparameters.Count == 0 ? "none" : string.Join(", ", Hyperparameters.Select(h => h.Name));
-                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{Truncate(name)}'. Known: {known}."));
+                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{RegistryRules.Clip(name)}'. Known: {known}."));
                 continue;
             }
 
@@ -100,7 +100,4 @@ public sealed record TrainerDefinition(
         JsonValueKind.Number => element.GetRawText().Length > 40 ? "a number out of range" : element.GetRawText(),
         _ => element.ValueKind.ToString().ToLowerInvariant(),
     };
-
-    // Names come from the caller; keep error messages bounded whatever they send.
-    private static string Truncate(string name) => name.Length <= 64 ? name : string.Concat(name.AsSpan(0, 64), "...");
 }
