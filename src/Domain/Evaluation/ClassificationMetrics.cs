@@ -74,7 +74,6 @@ public sealed record ClassificationMetrics
         }
 
         var confusion = new long[c, c];
-        var predicted = new int[n];
         double logLoss = 0, brier = 0;
         var confidence = new double[n];
         var correct = new bool[n];
@@ -107,7 +106,6 @@ public sealed record ClassificationMetrics
                 }
             }
 
-            predicted[r] = best;
             confusion[truth, best]++;
             logLoss -= Math.Log(Math.Clamp(row[truth], LogLossEpsilon, 1 - LogLossEpsilon));
             confidence[r] = row[best];

@@ -88,7 +88,7 @@ public static class QualityGates
 
             if (string.IsNullOrEmpty(gate.Metric) || !known.Contains(gate.Metric, StringComparer.Ordinal))
             {
-                errors.Add(new(at + ".metric", null, $"'{Clip(gate.Metric)}' is not a metric of a {task} model; use one of {string.Join(", ", known)}."));
+                errors.Add(new(at + ".metric", null, $"'{RegistryRules.Clip(gate.Metric)}' is not a metric of a {task} model; use one of {string.Join(", ", known)}."));
                 continue;
             }
 
@@ -173,6 +173,4 @@ public static class QualityGates
         return new(gate, drop, mine, theirs, passed ? GateVerdict.Passed : GateVerdict.Failed,
             $"{gate.Metric} is {mine:G6} against the champion's {theirs:G6} (version {championVersion}): {(drop > 0 ? $"worse by {drop:G6}" : "no worse")}; at most {gate.Threshold:G6} worse is allowed.");
     }
-
-    private static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
 }

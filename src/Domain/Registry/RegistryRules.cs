@@ -94,7 +94,8 @@ public static partial class RegistryRules
         }
     }
 
-    private static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
+    /// <summary>A caller's value as quoted in a problem message: at most 64 characters, so the message stays bounded.</summary>
+    internal static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{1,62}$")]
     private static partial Regex ModelNamePattern();

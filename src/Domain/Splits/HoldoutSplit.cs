@@ -50,7 +50,6 @@ public sealed class HoldoutSplitter
         "where u(i) = SplitMix64(seed XOR SplitMix64(i)) / 2^64 and quota(s) = round(fraction * rows(s)), kept within [1, rows(s) - 1] when rows(s) >= 2 " +
         "(selection sampling, Knuth's Algorithm S, stratified by label for classification).";
 
-    private readonly ulong _seed;
     private readonly Dictionary<string, Stratum> _strata;
 
     public HoldoutSplitter(int seed, double holdoutFraction, IReadOnlyDictionary<string, long> strata)
@@ -60,7 +59,6 @@ public sealed class HoldoutSplitter
             throw new ArgumentOutOfRangeException(nameof(holdoutFraction), "The holdout fraction must be between 0 and 1 (exclusive).");
         }
 
-        _seed = unchecked((ulong)seed);
         Seed = seed;
         HoldoutFraction = holdoutFraction;
         _strata = new Dictionary<string, Stratum>(StringComparer.Ordinal);
@@ -104,8 +102,7 @@ public sealed class HoldoutSplitter
             throw new InvalidOperationException($"Stratum '{stratum}' has more rows than counted ({s.Rows}); the data changed between passes.");
         }
 
-        var u = (SplitMix64(_seed ^ SplitMix64(unchecked((ulong)rowIndex))) >> 11) * (1.0 / (1UL << 53));
-        var holdout = u * remaining < s.Quota - s.Taken;
+        var holdout = Uniform(Seed, rowIndex) * remaining < s.Quota - s.Taken;
         s.Seen++;
         if (holdout)
         {

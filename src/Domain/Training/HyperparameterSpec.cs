@@ -5,12 +5,11 @@ public enum HyperparameterType
 {
     Integer,
     Number,
-    Boolean,
 }
 
 /// <summary>One hyperparameter a trainer accepts: its type, accepted range and the value used when the recipe omits it.</summary>
 /// <param name="Name">The name in the recipe's <c>hyperparameters</c> map (camelCase, as ML.NET's option names).</param>
-/// <param name="Type">Integer, number or boolean.</param>
+/// <param name="Type">Integer or number.</param>
 /// <param name="Min">Smallest accepted value (inclusive unless <paramref name="MinExclusive"/>).</param>
 /// <param name="Max">Largest accepted value (inclusive).</param>
 /// <param name="Default">The value used when the recipe omits it; null lets the trainer choose (ML.NET's auto-tuning).</param>
@@ -28,7 +27,6 @@ public sealed record HyperparameterSpec(
     /// <summary>The accepted range in words, such as "(0, 1]" or "1 to 10000".</summary>
     public string Range => Type switch
     {
-        HyperparameterType.Boolean => "true or false",
         HyperparameterType.Integer => FormattableString.Invariant($"an integer from {Min} to {Max}"),
         _ => FormattableString.Invariant($"a number in {(MinExclusive ? "(" : "[")}{Min}, {Max}]"),
     };

@@ -15,6 +15,4 @@ public sealed class HyperparameterValues(IReadOnlyDictionary<string, double?> va
     public float Float(string name) => (float)Double(name);
 
     public float? OptionalFloat(string name) => values[name] is { } v ? (float)v : null;
-
-    public bool Bool(string name) => Double(name) != 0;
 }

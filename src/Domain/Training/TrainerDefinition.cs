@@ -38,7 +38,7 @@ public sealed record TrainerDefinition(
             if (spec is null)
             {
                 var known = Hyperparameters.Count == 0 ? "none" : string.Join(", ", Hyperparameters.Select(h => h.Name));
-                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{Truncate(name)}'. Known: {known}."));
+                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{RegistryRules.Clip(name)}'. Known: {known}."));
                 continue;
             }
 
@@ -66,18 +66,6 @@ public sealed record TrainerDefinition(
             // null means "the default", which for auto-tuned parameters is the trainer's own choice.
             value = spec.Default;
             return true;
-        }
-
-        if (spec.Type == HyperparameterType.Boolean)
-        {
-            if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                value = element.GetBoolean() ? 1 : 0;
-                return true;
-            }
-
-            problem = $"{expected}; got {Describe(element)}.";
-            return false;
         }
 
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || !double.IsFinite(number))
@@ -112,7 +100,4 @@ public sealed record TrainerDefinition(
         JsonValueKind.Number => element.GetRawText().Length > 40 ? "a number out of range" : element.GetRawText(),
         _ => element.ValueKind.ToString().ToLowerInvariant(),
     };
-
-    // Names come from the caller; keep error messages bounded whatever they send.
-    private static string Truncate(string name) => name.Length <= 64 ? name : string.Concat(name.AsSpan(0, 64), "...");
 }

@@ -231,7 +231,7 @@ public sealed record TrainingRecipe
         if (definition is null)
         {
             var candidates = Task == ModelTask.Unspecified ? TrainerCatalog.All : TrainerCatalog.For(Task);
-            var shown = string.IsNullOrEmpty(Trainer) ? "The recipe names no trainer." : $"Unknown trainer '{Truncate(Trainer)}'.";
+            var shown = string.IsNullOrEmpty(Trainer) ? "The recipe names no trainer." : $"Unknown trainer '{RegistryRules.Clip(Trainer)}'.";
             errors.Add(new("trainer", null, $"{shown} Known: {string.Join(", ", candidates.Select(t => t.Id))}."));
             return;
         }
@@ -250,7 +250,4 @@ public sealed record TrainingRecipe
     private static string Name(FeatureKind kind) => kind.ToString().ToLowerInvariant();
 
     private static string Name(ModelTask task) => JsonNamingPolicy.CamelCase.ConvertName(task.ToString());
-
-    private static string Truncate(string value) =>
-        value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");
 }

@@ -161,13 +161,13 @@ public sealed partial class TrainingFunctions(
     {
         RegistryRules.EnsureModelName(name);
         var body = await RequestBody.ReadAsync<SetGatesRequest>(request, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
-        await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
+        var task = await TaskOfAsync(name, ct).ConfigureAwait(false); // 404 for a model that is not registered
         if (body.Gates is null)
         {
             throw MLOpsException.Validation("'gates' is required: a list of {metric, threshold, direction, kind}.", [new("gates", null, "Required.")]);
         }
 
-        var errors = QualityGates.Check(body.Gates, await TaskOfAsync(name, ct).ConfigureAwait(false));
+        var errors = QualityGates.Check(body.Gates, task);
         if (errors.Count > 0)
         {
             throw MLOpsException.Validation(errors.Count == 1 ? errors[0].Message : $"The gates have {errors.Count} problems.", errors);
@@ -201,6 +201,7 @@ public sealed partial class TrainingFunctions(
         return (QualityGates.Defaults(recipe.Task), "defaults");
     }
 
+    /// <summary>The task of the model's latest version that states one; a 404 when the model is not registered.</summary>
     private async Task<ModelTask> TaskOfAsync(string model, CancellationToken cancellationToken)
     {
         var versions = await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);

@@ -22,12 +22,11 @@ internal sealed class DatasetStatistics
     public const int MaxDistinctForMostFrequent = 65_536;
     public const int MaxClasses = 1_000;
 
-    private DatasetStatistics(long rows, IReadOnlyDictionary<string, float?> numericFills, IReadOnlyDictionary<string, string?> categoryFills, long positives)
+    private DatasetStatistics(long rows, IReadOnlyDictionary<string, float?> numericFills, IReadOnlyDictionary<string, string?> categoryFills)
     {
         Rows = rows;
         NumericFills = numericFills;
         CategoryFills = categoryFills;
-        Positives = positives;
     }
 
     public long Rows { get; }
@@ -37,9 +36,6 @@ internal sealed class DatasetStatistics
 
     /// <summary>Fill category per categorical feature (null where the recipe imputes nothing).</summary>
     public IReadOnlyDictionary<string, string?> CategoryFills { get; }
-
-    /// <summary>Rows with a positive label (binary classification only).</summary>
-    public long Positives { get; }
 
     /// <summary>Reads every row once. Numeric and boolean features must already be Single columns.</summary>
     public static DatasetStatistics Compute(TrainingRecipe recipe, IDataView typed, CancellationToken cancellation)
@@ -104,7 +100,7 @@ internal sealed class DatasetStatistics
                 errors.Count == 1 ? errors[0].Message : $"The dataset does not suit the recipe: {errors.Count} problems.", errors);
         }
 
-        return new DatasetStatistics(rows, numericFills, categoryFills, label.Positives);
+        return new DatasetStatistics(rows, numericFills, categoryFills);
     }
 
     private sealed class NumericAccumulator(RecipeFeature feature, DataViewSchema.Column column, int seed)
@@ -272,10 +268,9 @@ internal sealed class DatasetStatistics
         private long _notBinary;
         private long _negative;
         private long _negatives;
+        private long _positives;
 
         public DataViewSchema.Column Column => column;
-
-        public long Positives { get; private set; }
 
         public void Bind(DataViewRowCursor cursor)
         {
@@ -350,7 +345,7 @@ internal sealed class DatasetStatistics
                 case ModelTask.BinaryClassification:
                     if (value == 1)
                     {
-                        Positives++;
+                        _positives++;
                     }
                     else if (value == 0)
                     {
@@ -400,8 +395,8 @@ internal sealed class DatasetStatistics
                     errors.Add(new(name, null, string.Create(CultureInfo.InvariantCulture,
                         $"The label '{name}' must be true/false or 0/1 for binary classification; {_notBinary} rows hold other values.")));
                     break;
-                case ModelTask.BinaryClassification when Positives == 0 || _negatives == 0:
-                    errors.Add(new(name, null, $"The label '{name}' has only {(Positives == 0 ? "negative" : "positive")} rows; binary classification needs both classes."));
+                case ModelTask.BinaryClassification when _positives == 0 || _negatives == 0:
+                    errors.Add(new(name, null, $"The label '{name}' has only {(_positives == 0 ? "negative" : "positive")} rows; binary classification needs both classes."));
                     break;
                 case ModelTask.MulticlassClassification when _notBinary > 0:
                     errors.Add(new(name, null, string.Create(CultureInfo.InvariantCulture,

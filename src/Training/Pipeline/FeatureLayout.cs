@@ -12,23 +12,6 @@ public sealed record FeatureLayout(IReadOnlyList<NumericSlot> Numeric, IReadOnly
     /// <summary>The length of the feature vector.</summary>
     public int Width => Numeric.Count + Categorical.Sum(c => c.Categories.Count);
 
-    /// <summary>The first slot of each categorical block, in <see cref="Categorical"/> order.</summary>
-    public IReadOnlyList<int> CategoricalOffsets
-    {
-        get
-        {
-            var offsets = new int[Categorical.Count];
-            var next = Numeric.Count;
-            for (var i = 0; i < Categorical.Count; i++)
-            {
-                offsets[i] = next;
-                next += Categorical[i].Categories.Count;
-            }
-
-            return offsets;
-        }
-    }
-
     /// <summary>A readable name for a slot, such as "age" or "plan=pro", for logs and model cards.</summary>
     public string SlotName(int slot)
     {

@@ -10,7 +10,8 @@ namespace MLOps.Training.Pipeline;
 /// <remarks>
 /// Choices made here for parity and reproducibility, not left to ML.NET's auto-tuning:
 /// categorical splits are off (one-hot slots are split on like numbers, which the ONNX tree operators express exactly);
-/// SDCA and L-BFGS run on one thread, so the same seed gives the same weights.
+/// SDCA and L-BFGS run on one thread, so the same seed gives the same weights; LightGBM multiclass always uses softmax over
+/// per-class scores (ML.NET picks one-versus-all below 50,000 rows otherwise), the formula the exporter writes.
 /// </remarks>
 internal static class TrainerFactory
 {
@@ -18,12 +19,12 @@ internal static class TrainerFactory
         trainer.Id switch
         {
             "lightgbm" => ml.BinaryClassification.Trainers.LightGbm(LightGbm(new LightGbmBinaryTrainer.Options(), h, label, features, seed)),
-            "lightgbm-multiclass" => ml.MulticlassClassification.Trainers.LightGbm(LightGbm(new LightGbmMulticlassTrainer.Options(), h, label, features, seed)),
+            "lightgbm-multiclass" => ml.MulticlassClassification.Trainers.LightGbm(LightGbm(new LightGbmMulticlassTrainer.Options { UseSoftmax = true }, h, label, features, seed)),
             "lightgbm-regression" => ml.Regression.Trainers.LightGbm(LightGbm(new LightGbmRegressionTrainer.Options(), h, label, features, seed)),
             "fasttree" => ml.BinaryClassification.Trainers.FastTree(FastTree(new FastTreeBinaryTrainer.Options(), h, label, features, seed)),
             "fasttree-regression" => ml.Regression.Trainers.FastTree(FastTree(new FastTreeRegressionTrainer.Options(), h, label, features, seed)),
-            "sdca-logistic" => ml.BinaryClassification.Trainers.SdcaLogisticRegression(Sdca(new SdcaLogisticRegressionBinaryTrainer.Options(), h, label, features)),
-            "sdca-multiclass" => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(Sdca(new SdcaMaximumEntropyMulticlassTrainer.Options(), h, label, features)),
+            "sdca-logistic" => ml.BinaryClassification.Trainers.SdcaLogisticRegression((SdcaLogisticRegressionBinaryTrainer.Options)Sdca(new SdcaLogisticRegressionBinaryTrainer.Options(), h, label, features)),
+            "sdca-multiclass" => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy((SdcaMaximumEntropyMulticlassTrainer.Options)Sdca(new SdcaMaximumEntropyMulticlassTrainer.Options(), h, label, features)),
             "sdca-regression" => ml.Regression.Trainers.Sdca(Sdca(new SdcaRegressionTrainer.Options(), h, label, features)),
             "lbfgs-logistic" => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(Lbfgs(new LbfgsLogisticRegressionBinaryTrainer.Options(), h, label, features)),
             "lbfgs-multiclass" => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(Lbfgs(new LbfgsMaximumEntropyMulticlassTrainer.Options(), h, label, features)),
@@ -40,7 +41,16 @@ internal static class TrainerFactory
         _ => h.OptionalInt("maximumNumberOfIterations"),
     };
 
-    private static LightGbmBinaryTrainer.Options LightGbm(LightGbmBinaryTrainer.Options o, HyperparameterValues h, string label, string features, int seed)
+    // One setter per family, written against the options base class the family's trainers share. The LightGBM, SDCA and
+    // L-BFGS bases are nested in generic trainer bases, so their setters are generic over those (inferred at the call).
+    // SDCA's classifier options derive from an intermediate base (BinaryOptionsBase, MulticlassOptions), which is what
+    // the setter hands back, hence the casts above.
+
+    private static TOptions LightGbm<TOptions, TOutput, TTransformer, TModel>(
+        LightGbmTrainerBase<TOptions, TOutput, TTransformer, TModel>.OptionsBase o, HyperparameterValues h, string label, string features, int seed)
+        where TOptions : LightGbmTrainerBase<TOptions, TOutput, TTransformer, TModel>.OptionsBase, new()
+        where TTransformer : ISingleFeaturePredictionTransformer<TModel>
+        where TModel : class
     {
         o.NumberOfIterations = h.Int("numberOfIterations");
         o.NumberOfLeaves = h.Int("numberOfLeaves");
@@ -52,43 +62,11 @@ internal static class TrainerFactory
         o.Booster = new GradientBooster.Options { L2Regularization = h.Double("l2Regularization") };
         o.LabelColumnName = label;
         o.FeatureColumnName = features;
-        return o;
+        return (TOptions)o;
     }
 
-    private static LightGbmMulticlassTrainer.Options LightGbm(LightGbmMulticlassTrainer.Options o, HyperparameterValues h, string label, string features, int seed)
-    {
-        o.NumberOfIterations = h.Int("numberOfIterations");
-        o.NumberOfLeaves = h.Int("numberOfLeaves");
-        o.MinimumExampleCountPerLeaf = h.Int("minimumExampleCountPerLeaf");
-        o.LearningRate = h.Double("learningRate");
-        o.MaximumBinCountPerFeature = h.Int("maximumBinCountPerFeature");
-        o.UseCategoricalSplit = false;
-        o.Seed = seed;
-        o.Booster = new GradientBooster.Options { L2Regularization = h.Double("l2Regularization") };
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-
-        // Softmax over per-class scores whatever the row count (ML.NET picks one-versus-all below 50,000 rows otherwise).
-        o.UseSoftmax = true;
-        return o;
-    }
-
-    private static LightGbmRegressionTrainer.Options LightGbm(LightGbmRegressionTrainer.Options o, HyperparameterValues h, string label, string features, int seed)
-    {
-        o.NumberOfIterations = h.Int("numberOfIterations");
-        o.NumberOfLeaves = h.Int("numberOfLeaves");
-        o.MinimumExampleCountPerLeaf = h.Int("minimumExampleCountPerLeaf");
-        o.LearningRate = h.Double("learningRate");
-        o.MaximumBinCountPerFeature = h.Int("maximumBinCountPerFeature");
-        o.UseCategoricalSplit = false;
-        o.Seed = seed;
-        o.Booster = new GradientBooster.Options { L2Regularization = h.Double("l2Regularization") };
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static FastTreeBinaryTrainer.Options FastTree(FastTreeBinaryTrainer.Options o, HyperparameterValues h, string label, string features, int seed)
+    private static TOptions FastTree<TOptions>(TOptions o, HyperparameterValues h, string label, string features, int seed)
+        where TOptions : BoostedTreeOptions
     {
         o.NumberOfTrees = h.Int("numberOfTrees");
         o.NumberOfLeaves = h.Int("numberOfLeaves");
@@ -102,21 +80,11 @@ internal static class TrainerFactory
         return o;
     }
 
-    private static FastTreeRegressionTrainer.Options FastTree(FastTreeRegressionTrainer.Options o, HyperparameterValues h, string label, string features, int seed)
-    {
-        o.NumberOfTrees = h.Int("numberOfTrees");
-        o.NumberOfLeaves = h.Int("numberOfLeaves");
-        o.MinimumExampleCountPerLeaf = h.Int("minimumExampleCountPerLeaf");
-        o.LearningRate = h.Double("learningRate");
-        o.MaximumBinCountPerFeature = h.Int("maximumBinCountPerFeature");
-        o.CategoricalSplit = false;
-        o.Seed = seed;
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static SdcaLogisticRegressionBinaryTrainer.Options Sdca(SdcaLogisticRegressionBinaryTrainer.Options o, HyperparameterValues h, string label, string features)
+    private static TOptions Sdca<TOptions, TTransformer, TModel>(
+        SdcaTrainerBase<TOptions, TTransformer, TModel>.OptionsBase o, HyperparameterValues h, string label, string features)
+        where TOptions : SdcaTrainerBase<TOptions, TTransformer, TModel>.OptionsBase, new()
+        where TTransformer : ISingleFeaturePredictionTransformer<TModel>
+        where TModel : class
     {
         o.L2Regularization = h.OptionalFloat("l2Regularization");
         o.L1Regularization = h.OptionalFloat("l1Regularization");
@@ -124,32 +92,14 @@ internal static class TrainerFactory
         o.NumberOfThreads = 1;
         o.LabelColumnName = label;
         o.FeatureColumnName = features;
-        return o;
+        return (TOptions)o;
     }
 
-    private static SdcaMaximumEntropyMulticlassTrainer.Options Sdca(SdcaMaximumEntropyMulticlassTrainer.Options o, HyperparameterValues h, string label, string features)
-    {
-        o.L2Regularization = h.OptionalFloat("l2Regularization");
-        o.L1Regularization = h.OptionalFloat("l1Regularization");
-        o.MaximumNumberOfIterations = h.OptionalInt("maximumNumberOfIterations");
-        o.NumberOfThreads = 1;
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static SdcaRegressionTrainer.Options Sdca(SdcaRegressionTrainer.Options o, HyperparameterValues h, string label, string features)
-    {
-        o.L2Regularization = h.OptionalFloat("l2Regularization");
-        o.L1Regularization = h.OptionalFloat("l1Regularization");
-        o.MaximumNumberOfIterations = h.OptionalInt("maximumNumberOfIterations");
-        o.NumberOfThreads = 1;
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static LbfgsLogisticRegressionBinaryTrainer.Options Lbfgs(LbfgsLogisticRegressionBinaryTrainer.Options o, HyperparameterValues h, string label, string features)
+    private static TOptions Lbfgs<TOptions, TTransformer, TModel>(
+        LbfgsTrainerBase<TOptions, TTransformer, TModel>.OptionsBase o, HyperparameterValues h, string label, string features)
+        where TOptions : LbfgsTrainerBase<TOptions, TTransformer, TModel>.OptionsBase, new()
+        where TTransformer : class, ISingleFeaturePredictionTransformer<TModel>
+        where TModel : class
     {
         o.L1Regularization = h.Float("l1Regularization");
         o.L2Regularization = h.Float("l2Regularization");
@@ -159,32 +109,6 @@ internal static class TrainerFactory
         o.NumberOfThreads = 1;
         o.LabelColumnName = label;
         o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static LbfgsMaximumEntropyMulticlassTrainer.Options Lbfgs(LbfgsMaximumEntropyMulticlassTrainer.Options o, HyperparameterValues h, string label, string features)
-    {
-        o.L1Regularization = h.Float("l1Regularization");
-        o.L2Regularization = h.Float("l2Regularization");
-        o.OptimizationTolerance = h.Float("optimizationTolerance");
-        o.HistorySize = h.Int("historySize");
-        o.MaximumNumberOfIterations = h.Int("maximumNumberOfIterations");
-        o.NumberOfThreads = 1;
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
-    }
-
-    private static LbfgsPoissonRegressionTrainer.Options Lbfgs(LbfgsPoissonRegressionTrainer.Options o, HyperparameterValues h, string label, string features)
-    {
-        o.L1Regularization = h.Float("l1Regularization");
-        o.L2Regularization = h.Float("l2Regularization");
-        o.OptimizationTolerance = h.Float("optimizationTolerance");
-        o.HistorySize = h.Int("historySize");
-        o.MaximumNumberOfIterations = h.Int("maximumNumberOfIterations");
-        o.NumberOfThreads = 1;
-        o.LabelColumnName = label;
-        o.FeatureColumnName = features;
-        return o;
+        return (TOptions)o;
     }
 }

@@ -98,10 +98,6 @@ public sealed class SyntheticDataset
     /// <summary>Generates the rows in order, values in <see cref="Columns"/> order (null = missing), without keeping them.</summary>
     public IEnumerable<object?[]> Rows() => Generate(Options.Rows, Options.Seed + 1);
 
-    /// <summary>A data view that regenerates the rows on every pass, as a file reader would re-read its file.</summary>
-    public StreamingDataView ToStreamingDataView(CancellationToken cancellation = default) =>
-        new(Columns, () => Rows(), Options.Rows, cancellation);
-
     /// <summary>All rows as typed arrays (numeric float with NaN, categorical string with null, flags bool, label per task).</summary>
     public IReadOnlyList<KeyValuePair<string, Array>> ToColumns(int skip = 0, int take = int.MaxValue)
     {
