@@ -208,7 +208,7 @@ public sealed partial class DatasetValidator(
     };
 
     /// <summary>The suite for a model's datasets: null when the model is not registered (or the name is not a model).</summary>
-    internal async Task<(ExpectationSuite Suite, int? Version)?> LoadSuiteAsync(string? model, CancellationToken cancellationToken)
+    private async Task<(ExpectationSuite Suite, int? Version)?> LoadSuiteAsync(string? model, CancellationToken cancellationToken)
     {
         if (model is null)
         {
@@ -225,6 +225,12 @@ public sealed partial class DatasetValidator(
         }
 
         var settings = (await expectations.GetAsync(model, cancellationToken).ConfigureAwait(false)).Expectations;
+        return await DeriveSuiteAsync(model, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The suite that <paramref name="settings"/> give with the model's champion schema and profile; the model must exist.</summary>
+    internal async Task<(ExpectationSuite Suite, int? Version)> DeriveSuiteAsync(string model, ModelExpectations settings, CancellationToken cancellationToken)
+    {
         var version = await ChampionAsync(model, cancellationToken).ConfigureAwait(false);
         var profile = version is null ? null : await documents.GetJsonAsync<ReferenceProfile>(model, version.Version, VersionDocumentNames.ReferenceProfile, cancellationToken).ConfigureAwait(false);
         var label = settings.LabelColumn

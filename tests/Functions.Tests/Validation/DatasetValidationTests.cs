@@ -223,6 +223,32 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public async Task GetExpectations_AfterPut_AnswersWhatThePutAnsweredWithTheSameETag()
+    {
+        var model = await fixture.ChurnModelAsync("get");
+        using var put = await Host.Client.PutAsync($"/api/models/{model}/expectations", new StringContent(
+            """{"labelColumn":"churned","rules":[{"kind":"rowCount","minRows":10}]}""", Encoding.UTF8, "application/json"));
+        var written = await put.ExpectAsync(HttpStatusCode.OK);
+
+        using var get = await Host.Client.GetAsync($"/api/models/{model}/expectations");
+        var read = await get.ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(written.ToJsonString(), read.ToJsonString());
+        Assert.NotNull(get.Headers.ETag);
+        Assert.Equal(put.Headers.ETag, get.Headers.ETag);
+        Assert.Equal(1, read["fromVersion"]!.GetValue<int>());
+        var rules = read["effectiveRules"]!.AsArray();
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "rowCount" && r["source"]!.GetValue<string>() == "user");
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "range" && r["column"]!.GetValue<string>() == "age" && r["source"]!.GetValue<string>() == "schema");
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "labelPresent" && r["column"]!.GetValue<string>() == "churned");
+
+        var unknown = Api.UniqueModel("nomodel");
+        await (await Host.Client.GetAsync($"/api/models/{unknown}/expectations")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        using var putUnknown = await Host.Client.PutAsync($"/api/models/{unknown}/expectations", new StringContent("{}", Encoding.UTF8, "application/json"));
+        await putUnknown.ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task ValidationApi_WithoutKeyOrBadId_AnswersProblems()
     {
         using var anonymous = new HttpClient { BaseAddress = Host.Client.BaseAddress };
