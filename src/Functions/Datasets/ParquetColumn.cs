@@ -12,7 +12,6 @@ internal abstract class ParquetColumn(DataField field)
 
     public static ParquetColumn? For(DataField field) => Type(field.ClrType) switch
     {
-        TabularType.Text when field.ClrType == typeof(ReadOnlyMemory<byte>) || field.ClrType == typeof(byte[]) => new BinaryColumn(field),
         TabularType.Text => new TextColumn(field),
         TabularType.Binary => new BinaryColumn(field),
         _ => CreateStruct(field),

@@ -127,7 +127,7 @@ public sealed partial class BlobTriggerScanner(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            failure = null;
+            // Stopped, not failed: the claim is given back below.
         }
         catch (Exception ex)
         {

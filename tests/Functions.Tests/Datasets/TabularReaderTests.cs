@@ -404,7 +404,7 @@ public sealed class TabularReaderTests
     public async Task Parquet_Projection_ReadsOnlyTheColumnsAskedFor()
     {
         var bytes = await ParquetFiles.WriteAsync(groups: 1, rowsPerGroup: 10);
-        await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), DatasetFormat.Parquet, new TabularReaderOptions { Columns = ["plan"] }, default);
+        await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), "data.parquet", new TabularReaderOptions { Columns = ["plan"] }, default);
 
         Assert.Equal(6, reader.Columns.Count);
         Assert.True(await reader.ReadAsync(default));
