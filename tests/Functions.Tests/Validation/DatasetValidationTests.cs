@@ -171,7 +171,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         TableEntity? receipt = null;
         await WaitUntilAsync(async () =>
         {
-            var found = await receipts.GetEntityIfExistsAsync<TableEntity>("ValidateDataset", MLOps.Functions.Triggers.BlobReceipts.KeyOf($"{model}/p.csv", etag));
+            var found = await receipts.GetEntityIfExistsAsync<TableEntity>("ValidateDataset", MLOps.Functions.Local.Blobs.BlobReceipts.KeyOf($"{model}/p.csv", etag));
             receipt = found.HasValue ? found.Value : null;
             return receipt?.GetString("Status") == "Poison";
         }, "the receipt to become Poison");
