@@ -547,12 +547,15 @@ public sealed class TabularReaderTests
             }
 
             await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), "x.parquet", null, default);
-            for (var i = 0L; await reader.ReadAsync(default); i++)
+            var i = 0L;
+            for (; await reader.ReadAsync(default); i++)
             {
                 Assert.True(reader.TryGetInt64(0, out var age) && age == 18 + (i % 60), $"attempt {attempt}, row {i + 1}: age");
                 Assert.True(i % 10 == 9 ? reader.IsNull(1) : reader.TryGetDouble(1, out var score) && score == i / 10.0, $"attempt {attempt}, row {i + 1}: score");
                 Assert.True(reader.TryGetInt64(4, out var id) && id == i, $"attempt {attempt}, row {i + 1}: id");
             }
+
+            Assert.Equal(3000, i); // a reader left broken by a damaged file could also stop early
         }
     }
 

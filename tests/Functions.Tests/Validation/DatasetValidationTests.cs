@@ -44,7 +44,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         Assert.Equal(6, version["schema"]!.AsArray().Count);
         Assert.True(await Datasets.GetBlobClient($"{model}/2026/01/batch.csv").ExistsAsync());
         var markdown = await ValidationHost.Container(Host.Prefix, "reports").GetBlobClient($"validations/{summary["id"]}.md").DownloadContentAsync();
-        Assert.Contains("passed", markdown.Value.Content.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"# Validation {summary["id"]}: passed", markdown.Value.Content.ToString(), StringComparison.Ordinal);
 
         var audit = await (await Host.Client.GetAsync($"/api/models/{model}/audit")).ExpectAsync(HttpStatusCode.OK);
         Assert.Contains(audit["items"]!.AsArray(), a => a!["action"]!.GetValue<string>() == "dataset.validated");
