@@ -5,6 +5,7 @@ using CsvHelper;
 using MLOps.Domain.Features;
 using MLOps.Domain.Validation;
 using MLOps.Functions.Datasets;
+using MLOps.Functions.Validation;
 using MLOps.Samples;
 
 namespace MLOps.Benchmarks.Validation;
@@ -165,15 +166,8 @@ public static class ValidationThroughputRun
     private static async Task<long> ValidateAsync(string path, ExpectationSuite suite)
     {
         await using var reader = await TabularReader.OpenAsync(File.OpenRead(path), path, new TabularReaderOptions { Delimiter = ',', ComputeSha256 = true }, default).ConfigureAwait(false);
-        using var validation = new DatasetValidation(suite, [.. reader.Columns.Select(c => new DatasetColumn(c.Name, DeclaredKind.Untyped))], DateTimeOffset.UtcNow, null,
-            () => new MLOps.Functions.Validation.SpillingDuplicateKeyCounter(2_000_000, null));
-        while (await reader.ReadAsync(default).ConfigureAwait(false))
-        {
-            validation.Observe(reader);
-        }
-
-        await reader.CompleteAsync(default).ConfigureAwait(false);
-        var result = validation.Finish();
+        var (result, _) = await DatasetValidator.ValidateRowsAsync(
+            reader, suite, DateTimeOffset.UtcNow, null, () => new SpillingDuplicateKeyCounter(2_000_000, null), default).ConfigureAwait(false);
         if (result.Rows == 0 || result.Rules.Any(r => r.Verdict == RuleVerdict.Failed && r.Kind != ExpectationKind.Unique))
         {
             throw new InvalidOperationException("The benchmark file failed validation: " + string.Join("; ", result.Rules.Where(r => r.Verdict == RuleVerdict.Failed).Select(r => r.Message)));
