@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Routing.Template;
 using MLOps.Functions;
 using MLOps.Functions.Http;
-using MLOps.Functions.Triggers;
+using MLOps.Functions.Local.Blobs;
 
 namespace MLOps.Functions.Local;
 

@@ -84,12 +84,12 @@ public static class MLOpsRegistration
         services.AddSingleton<PredictionFunctions>();
         services.AddSingleton<InferenceFunctions>();
 
-        // Dataset validation (blob-triggered) and its API; the local host adds the container scan (AddLocalBlobTriggers).
+        // Dataset validation (blob-triggered) and its API; the local host adds its container scan
+        // (Functions.Local AddLocalBlobTriggers); on Azure the host keeps its own receipts.
         services.AddSingleton<Validation.IExpectationStore, Validation.BlobExpectationStore>();
         services.AddSingleton<Validation.IDatasetVersions, Validation.TableDatasetVersions>();
         services.AddSingleton<Validation.ValidationReports>();
         services.AddSingleton<Validation.DatasetValidator>();
-        services.AddSingleton<Triggers.BlobReceipts>();
         services.AddSingleton<DatasetFunctions>();
         services.AddSingleton<PolicyFunctions>();
 

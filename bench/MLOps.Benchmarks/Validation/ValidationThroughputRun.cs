@@ -5,6 +5,7 @@ using CsvHelper;
 using MLOps.Domain.Features;
 using MLOps.Domain.Validation;
 using MLOps.Functions.Datasets;
+using MLOps.Functions.Validation;
 using MLOps.Samples;
 
 namespace MLOps.Benchmarks.Validation;
@@ -41,6 +42,7 @@ public static class ValidationThroughputRun
 
     private static async Task<int> MeasureAsync(string path, int rows)
     {
+        var loadBefore = LoadAverage();
         var bytes = new FileInfo(path).Length;
         var suite = Suite(unique: true);
         var withoutUnique = Suite(unique: false);
@@ -75,7 +77,7 @@ public static class ValidationThroughputRun
         var report = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"# Validation throughput, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, load average before the run {LoadAverage()} (after: {{after}}). File: {rows:N0} rows, {mb:F1} MiB (generated churn CSV, 6 columns). Median of {Repetitions - 1} runs after one warm-up round, stages alternating; spread = min-max of those runs. CPU = the process's CPU time during the stage (all threads), which other processes on the machine inflate much less than wall time.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, load average before the run {loadBefore} (after: {LoadAverage()}). File: {rows:N0} rows, {mb:F1} MiB (generated churn CSV, 6 columns). Median of {Repetitions - 1} runs after one warm-up round, stages alternating; spread = min-max of those runs. CPU = the process's CPU time during the stage (all threads), which other processes on the machine inflate much less than wall time.")
             .AppendLine()
             .AppendLine("| Stage | Seconds | Spread | CPU s | Rows/s | MiB/s | Allocated | Ratio to plain read (wall) | Ratio (CPU) |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -85,8 +87,6 @@ public static class ValidationThroughputRun
             var runs = times[s].Skip(1).ToList();
             report.AppendLine(CultureInfo.InvariantCulture, $"| {stages[s].Name} | {m:F3} | {runs.Min():F3}-{runs.Max():F3} | {cpuMedians[s]:F3} | {rows / m:N0} | {mb / m:F1} | {allocated[s] / 1024.0 / 1024.0:F1} MiB | {m / medians[0]:F2} | {cpuMedians[s] / cpuMedians[0]:F2} |");
         }
-
-        report.Replace("{after}", LoadAverage());
 
         Console.WriteLine(report);
         var output = Path.Combine(Directory.GetCurrentDirectory(), "docs", "benchmarks", "validation-latest.md");
@@ -165,15 +165,8 @@ public static class ValidationThroughputRun
     private static async Task<long> ValidateAsync(string path, ExpectationSuite suite)
     {
         await using var reader = await TabularReader.OpenAsync(File.OpenRead(path), path, new TabularReaderOptions { Delimiter = ',', ComputeSha256 = true }, default).ConfigureAwait(false);
-        using var validation = new DatasetValidation(suite, [.. reader.Columns.Select(c => new DatasetColumn(c.Name, DeclaredKind.Untyped))], DateTimeOffset.UtcNow, null,
-            () => new MLOps.Functions.Validation.SpillingDuplicateKeyCounter(2_000_000, null));
-        while (await reader.ReadAsync(default).ConfigureAwait(false))
-        {
-            validation.Observe(reader);
-        }
-
-        await reader.CompleteAsync(default).ConfigureAwait(false);
-        var result = validation.Finish();
+        var (result, _) = await DatasetValidator.ValidateRowsAsync(
+            reader, suite, DateTimeOffset.UtcNow, null, () => new SpillingDuplicateKeyCounter(2_000_000, null), default).ConfigureAwait(false);
         if (result.Rows == 0 || result.Rules.Any(r => r.Verdict == RuleVerdict.Failed && r.Kind != ExpectationKind.Unique))
         {
             throw new InvalidOperationException("The benchmark file failed validation: " + string.Join("; ", result.Rules.Where(r => r.Verdict == RuleVerdict.Failed).Select(r => r.Message)));

@@ -81,7 +81,7 @@ public sealed class DatasetValidation : IDisposable
                 ExpectationKind.ColumnType => new TypeCheck(rule, this, column, column is { } t ? ProbeFor(t, rule.Type) : null),
                 ExpectationKind.NullFraction or ExpectationKind.LabelPresent => new NullCheck(rule, this, column, column is { } n ? ProbeFor(n, TypeOf(suite, rule.Column)) : null),
                 ExpectationKind.Range => new RangeCheck(rule, this, column, column is { } r ? ProbeFor(r, NumericTypeOf(suite, rule.Column)) : null),
-                ExpectationKind.Categories => new CategoryCheck(rule, this, column, column is { } k ? ProbeFor(k, FeatureType.String) : null),
+                ExpectationKind.Categories => new CategoryCheck(rule, this, column is { } k ? ProbeFor(k, FeatureType.String) : null),
                 ExpectationKind.Unique => new UniqueCheck(rule, this, rule.Columns!.Select(n => index.TryGetValue(n, out var u) ? u : -1).ToArray(), duplicateCounter),
                 ExpectationKind.RowCount => new RowCountCheck(rule, this),
                 ExpectationKind.Freshness => new FreshnessCheck(rule, this, column, now, fileTime),
@@ -93,9 +93,6 @@ public sealed class DatasetValidation : IDisposable
         _activeProbes = [.. _probes.OfType<Probe>().Where(p => p.Seal())];
         _rowChecks = [.. _checks.Where(c => c.ObservesRows)];
     }
-
-    /// <summary>Rows observed so far.</summary>
-    public long Rows => _rows;
 
     /// <summary>The result for a file that could not be read as a table at all.</summary>
     public static DatasetValidationResult Unreadable(string message, long? row) => new(0, [], [Failed(ExpectationKind.Readable, "not readable", "a readable CSV or Parquet table", row is { } r ? $"{message} (row {r})" : message)]);
@@ -575,10 +572,9 @@ public sealed class DatasetValidation : IDisposable
         private long _checked;
         private long _unseen;
 
-        public CategoryCheck(Expectation rule, DatasetValidation owner, int? column, Probe? probe)
+        public CategoryCheck(Expectation rule, DatasetValidation owner, Probe? probe)
             : base(rule, owner)
         {
-            _ = column;
             _probe = probe;
             probe?.Add(this);
 

@@ -236,7 +236,7 @@ internal sealed class CsvTabularReader : TabularReader
                 throw new TabularFormatException("The file has no header row: it holds only empty lines.");
             }
 
-            Columns = headers.Select((h, i) => new TabularColumn(i, h, TabularType.Text, true)).ToList();
+            Columns = headers.Select((h, i) => new TabularColumn(i, h, TabularType.Text)).ToList();
             return;
         }
 
@@ -247,6 +247,6 @@ internal sealed class CsvTabularReader : TabularReader
         }
 
         _pending = true;
-        Columns = Enumerable.Range(0, _csv.FieldCount).Select(i => new TabularColumn(i, "column" + (i + 1).ToString(CultureInfo.InvariantCulture), TabularType.Text, true)).ToList();
+        Columns = Enumerable.Range(0, _csv.FieldCount).Select(i => new TabularColumn(i, "column" + (i + 1).ToString(CultureInfo.InvariantCulture), TabularType.Text)).ToList();
     }
 }

@@ -12,7 +12,6 @@ internal abstract class ParquetColumn(DataField field)
 
     public static ParquetColumn? For(DataField field) => Type(field.ClrType) switch
     {
-        TabularType.Text when field.ClrType == typeof(ReadOnlyMemory<byte>) || field.ClrType == typeof(byte[]) => new BinaryColumn(field),
         TabularType.Text => new TextColumn(field),
         TabularType.Binary => new BinaryColumn(field),
         _ => CreateStruct(field),
@@ -196,15 +195,9 @@ internal abstract class ParquetColumn(DataField field)
 
             if (typeof(T) == typeof(double)) { value = As<double>(v); }
             else if (typeof(T) == typeof(float)) { value = As<float>(v); }
-            else if (typeof(T) == typeof(int)) { value = As<int>(v); }
-            else if (typeof(T) == typeof(long)) { value = As<long>(v); }
-            else if (typeof(T) == typeof(short)) { value = As<short>(v); }
-            else if (typeof(T) == typeof(sbyte)) { value = As<sbyte>(v); }
-            else if (typeof(T) == typeof(byte)) { value = As<byte>(v); }
-            else if (typeof(T) == typeof(ushort)) { value = As<ushort>(v); }
-            else if (typeof(T) == typeof(uint)) { value = As<uint>(v); }
-            else if (typeof(T) == typeof(ulong)) { value = As<ulong>(v); }
             else if (typeof(T) == typeof(decimal)) { value = (double)As<decimal>(v); }
+            else if (typeof(T) == typeof(ulong)) { value = As<ulong>(v); } // all of it, also above long.MaxValue
+            else if (TryWhole(v, out var whole)) { value = whole; }
             else { return false; }
 
             return true;
@@ -213,22 +206,7 @@ internal abstract class ParquetColumn(DataField field)
         public override bool TryGetInt64(int row, out long value)
         {
             value = 0;
-            if (!TryValue(row, out var v))
-            {
-                return false;
-            }
-
-            if (typeof(T) == typeof(int)) { value = As<int>(v); }
-            else if (typeof(T) == typeof(long)) { value = As<long>(v); }
-            else if (typeof(T) == typeof(short)) { value = As<short>(v); }
-            else if (typeof(T) == typeof(sbyte)) { value = As<sbyte>(v); }
-            else if (typeof(T) == typeof(byte)) { value = As<byte>(v); }
-            else if (typeof(T) == typeof(ushort)) { value = As<ushort>(v); }
-            else if (typeof(T) == typeof(uint)) { value = As<uint>(v); }
-            else if (typeof(T) == typeof(ulong) && As<ulong>(v) <= long.MaxValue) { value = (long)As<ulong>(v); }
-            else { return false; }
-
-            return true;
+            return TryValue(row, out var v) && TryWhole(v, out value);
         }
 
         public override bool TryGetBoolean(int row, out bool value)
@@ -268,6 +246,24 @@ internal abstract class ParquetColumn(DataField field)
             {
                 return false;
             }
+
+            return true;
+        }
+
+        /// <summary>An integer value as a long; false for other types and for a ulong above <see cref="long.MaxValue"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool TryWhole(T v, out long value)
+        {
+            value = 0;
+            if (typeof(T) == typeof(int)) { value = As<int>(v); }
+            else if (typeof(T) == typeof(long)) { value = As<long>(v); }
+            else if (typeof(T) == typeof(short)) { value = As<short>(v); }
+            else if (typeof(T) == typeof(sbyte)) { value = As<sbyte>(v); }
+            else if (typeof(T) == typeof(byte)) { value = As<byte>(v); }
+            else if (typeof(T) == typeof(ushort)) { value = As<ushort>(v); }
+            else if (typeof(T) == typeof(uint)) { value = As<uint>(v); }
+            else if (typeof(T) == typeof(ulong) && As<ulong>(v) <= long.MaxValue) { value = (long)As<ulong>(v); }
+            else { return false; }
 
             return true;
         }

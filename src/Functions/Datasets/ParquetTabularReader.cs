@@ -152,7 +152,7 @@ internal sealed class ParquetTabularReader : TabularReader
                 throw new TabularFormatException($"Column '{Clip(data.Name)}' has a Parquet type ({data.ClrType.Name}) that cannot be read.");
             }
 
-            columns.Add(new TabularColumn(columns.Count, data.Name, type, data.IsNullable));
+            columns.Add(new TabularColumn(columns.Count, data.Name, type));
             readers.Add(reader);
         }
 

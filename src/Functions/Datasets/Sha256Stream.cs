@@ -7,7 +7,7 @@ namespace MLOps.Functions.Datasets;
 /// Lets a file be hashed in the same pass that parses it, without holding it in memory. Seeking is refused, because a
 /// hash over out-of-order reads would not be the file's hash.
 /// </remarks>
-public sealed class Sha256Stream(Stream inner, bool leaveOpen = false) : Stream
+public sealed class Sha256Stream(Stream inner) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _digest;
@@ -79,10 +79,7 @@ public sealed class Sha256Stream(Stream inner, bool leaveOpen = false) : Stream
         if (disposing)
         {
             _hash.Dispose();
-            if (!leaveOpen)
-            {
-                inner.Dispose();
-            }
+            inner.Dispose();
         }
 
         base.Dispose(disposing);

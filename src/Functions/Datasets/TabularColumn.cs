@@ -4,8 +4,7 @@ namespace MLOps.Functions.Datasets;
 /// <param name="Index">0-based position in the file.</param>
 /// <param name="Name">The header cell (CSV) or field name (Parquet).</param>
 /// <param name="DeclaredType">The declared type; <see cref="TabularType.Text"/> for every CSV column (CSV has no types).</param>
-/// <param name="Nullable">Whether the file allows nulls in the column (Parquet); always true for CSV.</param>
-public sealed record TabularColumn(int Index, string Name, TabularType DeclaredType, bool Nullable);
+public sealed record TabularColumn(int Index, string Name, TabularType DeclaredType);
 
 /// <summary>The value types a column can declare. CSV columns are all <see cref="Text"/>.</summary>
 public enum TabularType

@@ -62,15 +62,6 @@ public abstract class TabularReader : IAsyncDisposable, MLOps.Domain.Validation.
         return await OpenPreparedAsync(source, head, hash, DatasetFormats.Detect(name, head.Span), options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Opens a reader for a known format.</summary>
-    public static async Task<TabularReader> OpenAsync(Stream stream, DatasetFormat format, TabularReaderOptions? options, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        options ??= TabularReaderOptions.Default;
-        var (source, head, hash) = await PrepareAsync(stream, options, cancellationToken).ConfigureAwait(false);
-        return await OpenPreparedAsync(source, head, hash, format, options, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Advances to the next row; false at the end of the file.</summary>
     public abstract ValueTask<bool> ReadAsync(CancellationToken cancellationToken);
 

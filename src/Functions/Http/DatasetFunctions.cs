@@ -27,13 +27,13 @@ public sealed class DatasetFunctions(
         RegistryRules.EnsureModelName(name);
         await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
         var stored = await expectations.GetAsync(name, ct).ConfigureAwait(false);
-        var suite = await validator.LoadSuiteAsync(name, ct).ConfigureAwait(false);
+        var (suite, version) = await validator.DeriveSuiteAsync(name, stored.Expectations, ct).ConfigureAwait(false);
         if (stored.ETag is not null)
         {
             request.HttpContext.Response.Headers.ETag = stored.ETag;
         }
 
-        return RegistryFunctions.Json(new ExpectationsResponse(name, stored.Expectations, suite?.Suite.Rules ?? [], suite?.Version));
+        return RegistryFunctions.Json(new ExpectationsResponse(name, stored.Expectations, suite.Rules, version));
     });
 
     public Task<IResult> PutExpectations(HttpRequest request, string name) => runner.RunAsync(request, Role.Operator, async (principal, ct) =>
@@ -49,8 +49,10 @@ public sealed class DatasetFunctions(
         var ifMatch = request.Headers.IfMatch.ToString();
         var stored = await expectations.PutAsync(name, body, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, principal, ct).ConfigureAwait(false);
         request.HttpContext.Response.Headers.ETag = stored.ETag;
-        var suite = await validator.LoadSuiteAsync(name, ct).ConfigureAwait(false);
-        return RegistryFunctions.Json(new ExpectationsResponse(name, stored.Expectations, suite?.Suite.Rules ?? [], suite?.Version));
+
+        // The model exists (the store checked) and its expectations are what was just written: neither is read again.
+        var (suite, version) = await validator.DeriveSuiteAsync(name, stored.Expectations, ct).ConfigureAwait(false);
+        return RegistryFunctions.Json(new ExpectationsResponse(name, stored.Expectations, suite.Rules, version));
     });
 
     public Task<IResult> ListValidations(HttpRequest request) => runner.RunAsync(request, Role.Reader, async (_, ct) =>

@@ -92,20 +92,13 @@ public sealed partial class DatasetValidator(
             {
                 var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = etag }, BufferSize = 4 * 1024 * 1024 }, cancellationToken).ConfigureAwait(false);
                 reader = await TabularReader.OpenAsync(stream, name, ReaderOptions(context.Value.Suite), cancellationToken).ConfigureAwait(false);
-                using var validation = new DatasetValidation(
+                (result, read) = await ValidateRowsAsync(
+                    reader,
                     context.Value.Suite,
-                    [.. reader.Columns.Select(c => new DatasetColumn(c.Name, Kind(c.DeclaredType)))],
                     started,
                     properties.LastModified,
-                    () => new SpillingDuplicateKeyCounter(options.Value.UniqueKeysInMemory, Spool));
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    validation.Observe(reader);
-                }
-
-                validation.AddMalformedRecords(reader.MalformedRecords, reader.Issues.Select(i => (i.Row, i.Message)));
-                read = await reader.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                result = validation.Finish();
+                    () => new SpillingDuplicateKeyCounter(options.Value.UniqueKeysInMemory, Spool),
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (TabularFormatException ex)
             {
@@ -161,6 +154,25 @@ public sealed partial class DatasetValidator(
         return report;
     }
 
+    /// <summary>
+    /// The streaming pass: every row of <paramref name="reader"/> through the suite's rules, then the reader's malformed
+    /// records, then the rest of the file for its size and SHA-256. The validation benchmark times this same method.
+    /// </summary>
+    /// <remarks>The caller owns the reader, so a report can still name the format when the pass throws <see cref="TabularFormatException"/>.</remarks>
+    internal static async Task<(DatasetValidationResult Result, TabularReadSummary Read)> ValidateRowsAsync(
+        TabularReader reader, ExpectationSuite suite, DateTimeOffset now, DateTimeOffset? fileTime, Func<IDuplicateKeyCounter> duplicateCounter, CancellationToken cancellationToken)
+    {
+        using var validation = new DatasetValidation(suite, [.. reader.Columns.Select(c => new DatasetColumn(c.Name, Kind(c.DeclaredType)))], now, fileTime, duplicateCounter);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            validation.Observe(reader);
+        }
+
+        validation.AddMalformedRecords(reader.MalformedRecords, reader.Issues.Select(i => (i.Row, i.Message)));
+        var read = await reader.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return (validation.Finish(), read);
+    }
+
     /// <summary>The identity of one upload's validation, for its audit entry and its retraining request.</summary>
     internal static string AuditKey(string reportId) => "dataset-validation|" + reportId;
 
@@ -208,7 +220,7 @@ public sealed partial class DatasetValidator(
     };
 
     /// <summary>The suite for a model's datasets: null when the model is not registered (or the name is not a model).</summary>
-    internal async Task<(ExpectationSuite Suite, int? Version)?> LoadSuiteAsync(string? model, CancellationToken cancellationToken)
+    private async Task<(ExpectationSuite Suite, int? Version)?> LoadSuiteAsync(string? model, CancellationToken cancellationToken)
     {
         if (model is null)
         {
@@ -225,6 +237,12 @@ public sealed partial class DatasetValidator(
         }
 
         var settings = (await expectations.GetAsync(model, cancellationToken).ConfigureAwait(false)).Expectations;
+        return await DeriveSuiteAsync(model, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The suite that <paramref name="settings"/> give with the model's champion schema and profile; the model must exist.</summary>
+    internal async Task<(ExpectationSuite Suite, int? Version)> DeriveSuiteAsync(string model, ModelExpectations settings, CancellationToken cancellationToken)
+    {
         var version = await ChampionAsync(model, cancellationToken).ConfigureAwait(false);
         var profile = version is null ? null : await documents.GetJsonAsync<ReferenceProfile>(model, version.Version, VersionDocumentNames.ReferenceProfile, cancellationToken).ConfigureAwait(false);
         var label = settings.LabelColumn

@@ -329,6 +329,52 @@ public sealed class TabularReaderTests
     }
 
     [Fact]
+    public async Task Parquet_NumericTypes_ReadAsDoubleAndWholeNumbersAsInt64()
+    {
+        var schema = new ParquetSchema(
+            new DataField<sbyte>("i8"), new DataField<byte>("u8"), new DataField<short>("i16"), new DataField<ushort>("u16"),
+            new DataField<uint>("u32"), new DataField<ulong>("u64"), new DataField<float>("f32"), new DataField<decimal>("dec"));
+        using var stream = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<sbyte>(schema.DataFields[0], new sbyte[] { -8, 8 }.AsMemory());
+            await group.WriteAsync<byte>(schema.DataFields[1], new byte[] { 200, 1 }.AsMemory());
+            await group.WriteAsync<short>(schema.DataFields[2], new short[] { -300, 3 }.AsMemory());
+            await group.WriteAsync<ushort>(schema.DataFields[3], new ushort[] { 60_000, 4 }.AsMemory());
+            await group.WriteAsync<uint>(schema.DataFields[4], new uint[] { 4_000_000_000, 5 }.AsMemory());
+            await group.WriteAsync<ulong>(schema.DataFields[5], new ulong[] { 42, ulong.MaxValue }.AsMemory());
+            await group.WriteAsync<float>(schema.DataFields[6], new float[] { 1.5f, -2 }.AsMemory());
+            await group.WriteAsync<decimal>(schema.DataFields[7], new decimal[] { 2.25m, 7m }.AsMemory());
+        }
+
+        await using var reader = await TabularReader.OpenAsync(new MemoryStream(stream.ToArray()), "n.parquet", null, default);
+
+        Assert.True(await reader.ReadAsync(default));
+        long[] wholes = [-8, 200, -300, 60_000, 4_000_000_000, 42];
+        for (var c = 0; c < wholes.Length; c++)
+        {
+            Assert.True(reader.TryGetInt64(c, out var whole), reader.Columns[c].Name);
+            Assert.Equal(wholes[c], whole);
+            Assert.True(reader.TryGetDouble(c, out var number), reader.Columns[c].Name);
+            Assert.Equal(wholes[c], number);
+        }
+
+        Assert.True(reader.TryGetDouble(6, out var f32));
+        Assert.Equal(1.5, f32);
+        Assert.False(reader.TryGetInt64(6, out _));
+        Assert.True(reader.TryGetDouble(7, out var dec));
+        Assert.Equal(2.25, dec);
+        Assert.False(reader.TryGetInt64(7, out _));
+
+        // A ulong above long.MaxValue is a number, but not an int64.
+        Assert.True(await reader.ReadAsync(default));
+        Assert.True(reader.TryGetDouble(5, out var big));
+        Assert.Equal(ulong.MaxValue, big);
+        Assert.False(reader.TryGetInt64(5, out _));
+    }
+
+    [Fact]
     public async Task Parquet_TryGetUtf8_TranscodesTextAndFormatsOtherValues()
     {
         var bytes = await ParquetFiles.WriteAsync(groups: 1, rowsPerGroup: 20);
@@ -358,7 +404,7 @@ public sealed class TabularReaderTests
     public async Task Parquet_Projection_ReadsOnlyTheColumnsAskedFor()
     {
         var bytes = await ParquetFiles.WriteAsync(groups: 1, rowsPerGroup: 10);
-        await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), DatasetFormat.Parquet, new TabularReaderOptions { Columns = ["plan"] }, default);
+        await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), "data.parquet", new TabularReaderOptions { Columns = ["plan"] }, default);
 
         Assert.Equal(6, reader.Columns.Count);
         Assert.True(await reader.ReadAsync(default));
@@ -501,12 +547,15 @@ public sealed class TabularReaderTests
             }
 
             await using var reader = await TabularReader.OpenAsync(new MemoryStream(bytes), "x.parquet", null, default);
-            for (var i = 0L; await reader.ReadAsync(default); i++)
+            var i = 0L;
+            for (; await reader.ReadAsync(default); i++)
             {
                 Assert.True(reader.TryGetInt64(0, out var age) && age == 18 + (i % 60), $"attempt {attempt}, row {i + 1}: age");
                 Assert.True(i % 10 == 9 ? reader.IsNull(1) : reader.TryGetDouble(1, out var score) && score == i / 10.0, $"attempt {attempt}, row {i + 1}: score");
                 Assert.True(reader.TryGetInt64(4, out var id) && id == i, $"attempt {attempt}, row {i + 1}: id");
             }
+
+            Assert.Equal(3000, i); // a reader left broken by a damaged file could also stop early
         }
     }
 

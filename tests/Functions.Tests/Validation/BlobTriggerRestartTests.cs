@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Azure.Data.Tables;
+using MLOps.Functions.Local.Blobs;
 using MLOps.Functions.Tests.Infrastructure;
-using MLOps.Functions.Triggers;
 using MLOps.Samples;
 
 namespace MLOps.Functions.Tests.Validation;

@@ -44,7 +44,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         Assert.Equal(6, version["schema"]!.AsArray().Count);
         Assert.True(await Datasets.GetBlobClient($"{model}/2026/01/batch.csv").ExistsAsync());
         var markdown = await ValidationHost.Container(Host.Prefix, "reports").GetBlobClient($"validations/{summary["id"]}.md").DownloadContentAsync();
-        Assert.Contains("passed", markdown.Value.Content.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"# Validation {summary["id"]}: passed", markdown.Value.Content.ToString(), StringComparison.Ordinal);
 
         var audit = await (await Host.Client.GetAsync($"/api/models/{model}/audit")).ExpectAsync(HttpStatusCode.OK);
         Assert.Contains(audit["items"]!.AsArray(), a => a!["action"]!.GetValue<string>() == "dataset.validated");
@@ -171,7 +171,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         TableEntity? receipt = null;
         await WaitUntilAsync(async () =>
         {
-            var found = await receipts.GetEntityIfExistsAsync<TableEntity>("ValidateDataset", MLOps.Functions.Triggers.BlobReceipts.KeyOf($"{model}/p.csv", etag));
+            var found = await receipts.GetEntityIfExistsAsync<TableEntity>("ValidateDataset", MLOps.Functions.Local.Blobs.BlobReceipts.KeyOf($"{model}/p.csv", etag));
             receipt = found.HasValue ? found.Value : null;
             return receipt?.GetString("Status") == "Poison";
         }, "the receipt to become Poison");
@@ -220,6 +220,32 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         Assert.Equal("passed", rules["unique(age,tenure_months,monthly_charges)"]["verdict"]!.GetValue<string>());
         Assert.Equal("failed", rules["rowCount"]["verdict"]!.GetValue<string>());
         Assert.InRange(report["qualityScore"]!.GetValue<double>(), 1, 99);
+    }
+
+    [Fact]
+    public async Task GetExpectations_AfterPut_AnswersWhatThePutAnsweredWithTheSameETag()
+    {
+        var model = await fixture.ChurnModelAsync("get");
+        using var put = await Host.Client.PutAsync($"/api/models/{model}/expectations", new StringContent(
+            """{"labelColumn":"churned","rules":[{"kind":"rowCount","minRows":10}]}""", Encoding.UTF8, "application/json"));
+        var written = await put.ExpectAsync(HttpStatusCode.OK);
+
+        using var get = await Host.Client.GetAsync($"/api/models/{model}/expectations");
+        var read = await get.ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(written.ToJsonString(), read.ToJsonString());
+        Assert.NotNull(get.Headers.ETag);
+        Assert.Equal(put.Headers.ETag, get.Headers.ETag);
+        Assert.Equal(1, read["fromVersion"]!.GetValue<int>());
+        var rules = read["effectiveRules"]!.AsArray();
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "rowCount" && r["source"]!.GetValue<string>() == "user");
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "range" && r["column"]!.GetValue<string>() == "age" && r["source"]!.GetValue<string>() == "schema");
+        Assert.Contains(rules, r => r!["kind"]!.GetValue<string>() == "labelPresent" && r["column"]!.GetValue<string>() == "churned");
+
+        var unknown = Api.UniqueModel("nomodel");
+        await (await Host.Client.GetAsync($"/api/models/{unknown}/expectations")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        using var putUnknown = await Host.Client.PutAsync($"/api/models/{unknown}/expectations", new StringContent("{}", Encoding.UTF8, "application/json"));
+        await putUnknown.ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using MLOps.Functions.Storage;
 
-namespace MLOps.Functions.Triggers;
+namespace MLOps.Functions.Local.Blobs;
 
 /// <summary>Where a blob (name + ETag) stands with a trigger.</summary>
 public enum ReceiptStatus

@@ -2,15 +2,12 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MLOps.Functions.Http;
 using MLOps.Functions.Storage;
 using MLOps.Functions.Telemetry;
 
-namespace MLOps.Functions.Triggers;
+namespace MLOps.Functions.Local.Blobs;
 
 /// <summary>
 /// The local host's blob trigger: scans each blob function's container and runs the function once per blob version
@@ -127,7 +124,7 @@ public sealed partial class BlobTriggerScanner(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            failure = null;
+            // Stopped, not failed: the claim is given back below.
         }
         catch (Exception ex)
         {
@@ -274,6 +271,7 @@ public static class BlobTriggerRegistration
     public static IServiceCollection AddLocalBlobTriggers(this IServiceCollection services)
     {
         services.AddOptions<BlobTriggerOptions>().BindConfiguration(BlobTriggerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BlobReceipts>();
         services.AddHostedService<BlobTriggerScanner>();
         return services;
     }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MLOps.Functions.Triggers;
+namespace MLOps.Functions.Local.Blobs;
 
 /// <summary>The local host's blob trigger: how often it scans, how long a claim lasts, when a blob becomes poison.</summary>
 public sealed class BlobTriggerOptions
