@@ -18,7 +18,6 @@ public sealed class WindowProfileBuilder
 
     private readonly ReferenceProfile _reference;
     private readonly WindowFeatureAccumulator[] _features;
-    private readonly Dictionary<string, int> _index;
     private readonly WindowFeatureAccumulator? _labels;
     private readonly WindowFeatureAccumulator? _scores;
     private long _rows;
@@ -35,7 +34,6 @@ public sealed class WindowProfileBuilder
         _features = reference.Features
             .Select(f => new WindowFeatureAccumulator(f.Name, f.Kind, f.Numeric?.BinEdges, sampleSize, maxCategories, random))
             .ToArray();
-        _index = _features.Select((f, i) => (f.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         if (reference.Predictions is { } predictions)
         {
             _labels = predictions.Labels is null ? null : new WindowFeatureAccumulator(PredictionLabel, ProfileKind.Categorical, null, sampleSize, maxCategories, random);
@@ -44,12 +42,6 @@ public sealed class WindowProfileBuilder
     }
 
     public IReadOnlyList<FeatureProfile> ReferenceFeatures => _reference.Features;
-
-    /// <summary>The position of a reference feature by name, or -1 when the reference does not know it.</summary>
-    public int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : -1;
-
-    /// <summary>The kind of the feature at <paramref name="feature"/>.</summary>
-    public ProfileKind KindOf(int feature) => _features[feature].Kind;
 
     public void AddNumeric(int feature, double value) => _features[feature].AddNumeric(value);
 
@@ -143,10 +135,6 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
     private readonly Dictionary<string, long>? _categories = kind == ProfileKind.Numeric ? null : new Dictionary<string, long>(StringComparer.Ordinal);
     private Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private long _other;
-
-    public string Name => name;
-
-    public ProfileKind Kind => kind;
 
     public long Count { get; private set; }
 
