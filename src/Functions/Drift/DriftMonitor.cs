@@ -300,13 +300,7 @@ public sealed partial class DriftMonitor(
     private async Task<List<(DriftChart Chart, string Svg)>> ChartsAsync(DriftReport report, CancellationToken cancellationToken)
     {
         var charts = new List<(DriftChart, string)>();
-        var features = (report.Data?.Features ?? []).ToList();
-        if (report.Predictions is { } p)
-        {
-            features.AddRange(new[] { p.Labels, p.Scores }.OfType<FeatureDrift>());
-        }
-
-        var checkedFeatures = features.Where(f => f.Status == FeatureDriftStatus.Checked && f.Score is not null).ToList();
+        var checkedFeatures = report.ScoredFeatures().ToList();
         if (checkedFeatures.Count == 0)
         {
             return charts;

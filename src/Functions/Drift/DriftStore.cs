@@ -168,19 +168,8 @@ public sealed class DriftStore(StorageClients clients, StorageNames names, Model
         };
     }
 
-    private static List<FeatureScore> ScoresOf(DriftReport r)
-    {
-        var features = (r.Data?.Features ?? []).AsEnumerable();
-        if (r.Predictions is { } p)
-        {
-            features = features.Concat(new[] { p.Labels, p.Scores }.OfType<FeatureDrift>());
-        }
-
-        return features
-            .Where(f => f.Status == FeatureDriftStatus.Checked && f.Score is not null)
-            .Select(f => new FeatureScore(f.Feature, f.Method!.Value, f.Score!.Value, f.Threshold!.Value, f.Drifted))
-            .ToList();
-    }
+    private static List<FeatureScore> ScoresOf(DriftReport r) =>
+        r.ScoredFeatures().Select(f => new FeatureScore(f.Feature, f.Method!.Value, f.Score!.Value, f.Threshold!.Value, f.Drifted)).ToList();
 
     private static StoredDriftSettings ToStored(string model, StoredDocument stored) => new(
         model,

@@ -87,7 +87,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw Invalid(errors);
         }
 
         // Join every id to its logged prediction.
@@ -119,7 +119,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw Invalid(errors);
         }
 
         try
@@ -341,6 +341,10 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return keep && probabilities.Count > 0 ? probabilities : null;
     }
 
+    /// <summary>The 400 for invalid feedback records: the first problem, and how many there are.</summary>
+    internal static MLOpsException Invalid(IReadOnlyList<ProblemError> errors) =>
+        MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+
     private static string RowKey(string predictionId)
     {
         // Newest first: the time part is inverted; the random part keeps ids distinct.
@@ -348,18 +352,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return string.Create(CultureInfo.InvariantCulture, $"{MaxMilliseconds - ms:x12}{predictionId.AsSpan(12)}");
     }
 
-    private static TableEntity ToEntity(FeedbackRecord r)
-    {
-        var entity = Entity(r);
-        if (r.Probabilities is { } p)
-        {
-            entity["Probabilities"] = JsonSerializer.Serialize(p);
-        }
-
-        return entity;
-    }
-
-    private static TableEntity Entity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
+    private static TableEntity ToEntity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
     {
         ["PredictionId"] = r.PredictionId,
         ["Version"] = r.Version,
@@ -370,6 +363,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         ["PredictedAt"] = r.PredictedAt,
         ["ReceivedAt"] = r.ReceivedAt,
         ["By"] = r.By,
+        ["Probabilities"] = r.Probabilities is { } p ? JsonSerializer.Serialize(p) : null,
     };
 
     private static FeedbackRecord FromEntity(TableEntity e) => new(

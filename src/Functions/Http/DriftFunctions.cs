@@ -202,7 +202,7 @@ public sealed class DriftFunctions(
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw FeedbackStore.Invalid(errors);
         }
 
         return items;
