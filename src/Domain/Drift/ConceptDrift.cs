@@ -106,8 +106,6 @@ public static class ConceptDriftEvaluator
         _ => [PerformanceMetric.Accuracy, PerformanceMetric.F1, PerformanceMetric.Auc, PerformanceMetric.Mae, PerformanceMetric.Rmse, PerformanceMetric.R2],
     };
 
-    public static bool IsClassificationMetric(PerformanceMetric metric) => metric is PerformanceMetric.Accuracy or PerformanceMetric.F1 or PerformanceMetric.Auc;
-
     /// <summary>The key under which evaluation documents and version metadata carry the metric (the training pipeline's metric names).</summary>
     public static string Key(PerformanceMetric metric) => metric switch
     {

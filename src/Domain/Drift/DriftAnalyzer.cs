@@ -126,31 +126,15 @@ public static class DriftAnalyzer
         var psi = DriftStatistics.PopulationStabilityIndex(refBins, curBins);
         var refSample = reference.Sample as double[] ?? reference.Sample.ToArray();
         var curSample = current.SortedSample ?? [];
-
-        double score;
-        double? statistic = null, pValue = null;
-        KsMethod? ksMethod = null;
-        switch (result.Method)
+        var outcome = result.Method switch
         {
-            case DriftMethod.KolmogorovSmirnov:
-                var ks = DriftStatistics.KolmogorovSmirnov(refSample, curSample);
-                (statistic, pValue, score, ksMethod) = (ks.Statistic, ks.PValue, ks.PValue, ks.Method);
-                break;
-            case DriftMethod.Wasserstein:
-                score = DriftStatistics.NormalisedWasserstein(refSample, curSample, reference.StdDev);
-                statistic = score;
-                break;
-            case DriftMethod.JensenShannon:
-                score = DriftStatistics.JensenShannonDistance(refBins, curBins);
-                statistic = score;
-                break;
-            default:
-                score = psi;
-                statistic = psi;
-                break;
-        }
+            DriftMethod.KolmogorovSmirnov => Outcome.Of(DriftStatistics.KolmogorovSmirnov(refSample, curSample)),
+            DriftMethod.Wasserstein => Outcome.Distance(DriftStatistics.NormalisedWasserstein(refSample, curSample, reference.StdDev)),
+            DriftMethod.JensenShannon => Outcome.Distance(DriftStatistics.JensenShannonDistance(refBins, curBins)),
+            _ => Outcome.Distance(psi),
+        };
 
-        return Verdict(result, score, statistic, pValue, ksMethod, psi, settings) with
+        return Verdict(result, outcome, psi, settings) with
         {
             Histogram = new DriftHistogram(BinLabels(reference.BinEdges), Shares(refBins), Shares(curBins)),
         };
@@ -198,46 +182,31 @@ public static class DriftAnalyzer
         }
 
         var psi = DriftStatistics.PopulationStabilityIndex(refCounts, curCounts);
-        double score;
-        double? statistic, pValue = null;
-        switch (result.Method)
+        var outcome = result.Method switch
         {
-            case DriftMethod.ChiSquare:
-                var chi = DriftStatistics.ChiSquare(refCounts, curCounts);
-                (statistic, pValue, score) = (chi.Statistic, chi.PValue, chi.PValue);
-                break;
-            case DriftMethod.ChiSquareGoodnessOfFit:
-                var gof = DriftStatistics.ChiSquareGoodnessOfFit(refCounts, curCounts);
-                (statistic, pValue, score) = (gof.Statistic, gof.PValue, gof.PValue);
-                break;
-            case DriftMethod.ZTest:
-                var trueIndex = keys.IndexOf("true");
-                var refTrue = trueIndex < 0 ? 0 : (long)refCounts[trueIndex];
-                var curTrue = trueIndex < 0 ? 0 : (long)curCounts[trueIndex];
-                var z = DriftStatistics.TwoProportionZ(refTrue, (long)refCounts.Sum(), curTrue, (long)curCounts.Sum());
-                (statistic, pValue, score) = (z.Statistic, z.PValue, z.PValue);
-                break;
-            case DriftMethod.JensenShannon:
-                score = DriftStatistics.JensenShannonDistance(refCounts, curCounts);
-                statistic = score;
-                break;
-            default:
-                score = psi;
-                statistic = psi;
-                break;
-        }
+            DriftMethod.ChiSquare => Outcome.Of(DriftStatistics.ChiSquare(refCounts, curCounts)),
+            DriftMethod.ChiSquareGoodnessOfFit => Outcome.Of(DriftStatistics.ChiSquareGoodnessOfFit(refCounts, curCounts)),
+            DriftMethod.ZTest => Outcome.Of(TrueShareTest(keys.IndexOf("true"), refCounts, curCounts)),
+            DriftMethod.JensenShannon => Outcome.Distance(DriftStatistics.JensenShannonDistance(refCounts, curCounts)),
+            _ => Outcome.Distance(psi),
+        };
 
         List<string> labels = withOther ? [.. keys, OtherCategory] : keys;
         var newCategories = reference.OtherCount == 0 ? keys.Where(k => !reference.Counts.ContainsKey(k)).ToList() : [];
-        return Verdict(result, score, statistic, pValue, null, psi, settings) with
+        return Verdict(result, outcome, psi, settings) with
         {
             Histogram = TopCategories(labels, Shares(refCounts), Shares(curCounts)),
             NewCategories = newCategories.Count == 0 ? null : newCategories.Take(MaxHistogramCategories).ToList(),
         };
     }
 
-    private static FeatureDrift Verdict(FeatureDrift result, double score, double? statistic, double? pValue, KsMethod? ksMethod, double psi, DriftSettings settings)
+    /// <summary>The two-proportion z-test of the share of "true" (at <paramref name="trueIndex"/>, -1 when neither side has one).</summary>
+    private static TestResult TrueShareTest(int trueIndex, double[] refCounts, double[] curCounts) => DriftStatistics.TwoProportionZ(
+        trueIndex < 0 ? 0 : (long)refCounts[trueIndex], (long)refCounts.Sum(), trueIndex < 0 ? 0 : (long)curCounts[trueIndex], (long)curCounts.Sum());
+
+    private static FeatureDrift Verdict(FeatureDrift result, Outcome outcome, double psi, DriftSettings settings)
     {
+        var score = outcome.Score;
         var drifted = result.Method!.Value.IsPValueTest() ? score < result.Threshold!.Value : score >= result.Threshold!.Value;
         var level = psi >= settings.Thresholds.PsiSignificant ? PsiLevel.Significant
             : psi >= settings.Thresholds.PsiModerate ? PsiLevel.Moderate
@@ -245,9 +214,9 @@ public static class DriftAnalyzer
         return result with
         {
             Score = Finite(score),
-            Statistic = statistic is { } s ? Finite(s) : null,
-            PValue = pValue,
-            KsMethod = ksMethod,
+            Statistic = Finite(outcome.Statistic),
+            PValue = outcome.PValue,
+            KsMethod = outcome.KsMethod,
             Drifted = drifted,
             Psi = psi,
             PsiLevel = level,
@@ -317,4 +286,14 @@ public static class DriftAnalyzer
         DriftMethod.Psi => "psi",
         _ => method.ToString(),
     };
+
+    /// <summary>What a method gives: the score compared with the threshold (a test's p-value, else the distance) and the details reported beside it.</summary>
+    private readonly record struct Outcome(double Score, double Statistic, double? PValue, KsMethod? KsMethod)
+    {
+        public static Outcome Distance(double distance) => new(distance, distance, null, null);
+
+        public static Outcome Of(TestResult test) => new(test.PValue, test.Statistic, test.PValue, null);
+
+        public static Outcome Of(KsResult ks) => new(ks.PValue, ks.Statistic, ks.PValue, ks.Method);
+    }
 }

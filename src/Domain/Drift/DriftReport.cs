@@ -54,6 +54,12 @@ public sealed record DriftReport
     public IReadOnlyList<DriftChart> Charts { get; init; } = [];
 
     public DriftSettings? Settings { get; init; }
+
+    /// <summary>The features, then the prediction outputs, that were compared and scored: what the history keeps and the charts draw.</summary>
+    public IEnumerable<FeatureDrift> ScoredFeatures() =>
+        (Data?.Features ?? [])
+            .Concat(new[] { Predictions?.Labels, Predictions?.Scores }.OfType<FeatureDrift>())
+            .Where(f => f.Status == FeatureDriftStatus.Checked && f.Score is not null);
 }
 
 /// <summary>The rows a run compared: their time span and count.</summary>

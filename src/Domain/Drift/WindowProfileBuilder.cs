@@ -18,7 +18,6 @@ public sealed class WindowProfileBuilder
 
     private readonly ReferenceProfile _reference;
     private readonly WindowFeatureAccumulator[] _features;
-    private readonly Dictionary<string, int> _index;
     private readonly WindowFeatureAccumulator? _labels;
     private readonly WindowFeatureAccumulator? _scores;
     private long _rows;
@@ -35,7 +34,6 @@ public sealed class WindowProfileBuilder
         _features = reference.Features
             .Select(f => new WindowFeatureAccumulator(f.Name, f.Kind, f.Numeric?.BinEdges, sampleSize, maxCategories, random))
             .ToArray();
-        _index = _features.Select((f, i) => (f.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         if (reference.Predictions is { } predictions)
         {
             _labels = predictions.Labels is null ? null : new WindowFeatureAccumulator(PredictionLabel, ProfileKind.Categorical, null, sampleSize, maxCategories, random);
@@ -44,12 +42,6 @@ public sealed class WindowProfileBuilder
     }
 
     public IReadOnlyList<FeatureProfile> ReferenceFeatures => _reference.Features;
-
-    /// <summary>The position of a reference feature by name, or -1 when the reference does not know it.</summary>
-    public int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : -1;
-
-    /// <summary>The kind of the feature at <paramref name="feature"/>.</summary>
-    public ProfileKind KindOf(int feature) => _features[feature].Kind;
 
     public void AddNumeric(int feature, double value) => _features[feature].AddNumeric(value);
 
@@ -65,22 +57,8 @@ public sealed class WindowProfileBuilder
     /// <summary>Adds one prediction: its label (classification) and its score (positive-class or top-class probability, or value).</summary>
     public void AddPrediction(string? label, double? score)
     {
-        if (_labels is not null)
-        {
-            _labels.AddCategory(label);
-        }
-
-        if (_scores is not null)
-        {
-            if (score is { } s)
-            {
-                _scores.AddNumeric(s);
-            }
-            else
-            {
-                _scores.AddMissing();
-            }
-        }
+        _labels?.AddCategory(label);
+        AddPredictionScore(score);
     }
 
     /// <summary>Adds a predicted label given as characters (allocation-free for labels already seen).</summary>
@@ -139,14 +117,10 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
 {
     private readonly double[]? _edges = edges?.ToArray();
     private readonly long[]? _bins = edges is null ? null : new long[edges.Count + 1];
-    private readonly List<double>? _sample = kind == ProfileKind.Numeric ? new List<double>(Math.Min(sampleSize, 4096)) : null;
+    private readonly ReservoirSample? _sample = kind == ProfileKind.Numeric ? new ReservoirSample(sampleSize, random) : null;
     private readonly Dictionary<string, long>? _categories = kind == ProfileKind.Numeric ? null : new Dictionary<string, long>(StringComparer.Ordinal);
     private Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private long _other;
-
-    public string Name => name;
-
-    public ProfileKind Kind => kind;
 
     public long Count { get; private set; }
 
@@ -173,18 +147,7 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
             _bins[BinOf(value)]++;
         }
 
-        if (_sample.Count < sampleSize)
-        {
-            _sample.Add(value);
-        }
-        else
-        {
-            var j = random.NextInt64(Count);
-            if (j < sampleSize)
-            {
-                _sample[(int)j] = value;
-            }
-        }
+        _sample.Add(value);
     }
 
     public void AddCategory(string? value)
@@ -247,17 +210,7 @@ internal sealed class WindowFeatureAccumulator(string name, ProfileKind kind, IR
 
     public void AddMissing() => Missing++;
 
-    public WindowFeature Build()
-    {
-        double[]? sample = null;
-        if (_sample is not null)
-        {
-            sample = _sample.ToArray();
-            Array.Sort(sample);
-        }
-
-        return new WindowFeature(name, kind, Count, Missing, _bins, sample, _categories, _other);
-    }
+    public WindowFeature Build() => new(name, kind, Count, Missing, _bins, _sample?.ToSortedArray(), _categories, _other);
 
     /// <summary>Same rule as <see cref="NumericSummary.BinOf"/>: the first edge at or above the value closes its bin.</summary>
     private int BinOf(double value)

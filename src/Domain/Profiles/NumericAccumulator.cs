@@ -7,7 +7,7 @@ namespace MLOps.Domain.Profiles;
 /// </remarks>
 public sealed class NumericAccumulator(int sampleSize, Random random)
 {
-    private readonly List<double> _sample = new(Math.Min(sampleSize, 4096));
+    private readonly ReservoirSample _sample = new(sampleSize, random);
     private double _mean;
     private double _m2;
     private double _min = double.PositiveInfinity;
@@ -32,19 +32,7 @@ public sealed class NumericAccumulator(int sampleSize, Random random)
         _m2 += delta * (value - _mean);
         _min = Math.Min(_min, value);
         _max = Math.Max(_max, value);
-
-        if (_sample.Count < sampleSize)
-        {
-            _sample.Add(value);
-        }
-        else
-        {
-            var j = random.NextInt64(Count);
-            if (j < sampleSize)
-            {
-                _sample[(int)j] = value;
-            }
-        }
+        _sample.Add(value);
     }
 
     public void AddMissing() => Missing++;
@@ -57,8 +45,7 @@ public sealed class NumericAccumulator(int sampleSize, Random random)
             return null;
         }
 
-        var sorted = _sample.ToArray();
-        Array.Sort(sorted);
+        var sorted = _sample.ToSortedArray();
         var edges = QuantileEdges(sorted, bins);
         var counts = new long[edges.Length + 1];
         var summary = new NumericSummary

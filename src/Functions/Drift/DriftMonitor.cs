@@ -58,7 +58,7 @@ public sealed partial class DriftMonitor(
                     continue;
                 }
 
-                reports += (await RunModelAsync(model.Name, null, isPastDue ? DriftTrigger.PastDue : DriftTrigger.Schedule, FunctionName, cancellationToken).ConfigureAwait(false)).Count;
+                reports += (await RunModelAsync(model.Name, null, isPastDue ? DriftTrigger.PastDue : DriftTrigger.Schedule, FunctionName, policy, cancellationToken).ConfigureAwait(false)).Count;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -70,7 +70,12 @@ public sealed partial class DriftMonitor(
     }
 
     /// <summary>Checks one model: the given version, or every version an alias points at.</summary>
-    public async Task<IReadOnlyList<DriftReport>> RunModelAsync(string model, int? onlyVersion, DriftTrigger trigger, string requestedBy, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DriftReport>> RunModelAsync(string model, int? onlyVersion, DriftTrigger trigger, string requestedBy, CancellationToken cancellationToken) =>
+        RunModelAsync(model, onlyVersion, trigger, requestedBy, null, cancellationToken);
+
+    /// <param name="policy">The model's policy when the caller has already read it (the timer, to skip unmonitored models); null reads it.</param>
+    private async Task<IReadOnlyList<DriftReport>> RunModelAsync(
+        string model, int? onlyVersion, DriftTrigger trigger, string requestedBy, ModelPolicy? policy, CancellationToken cancellationToken)
     {
         var aliases = await registry.ListAliasesAsync(model, cancellationToken).ConfigureAwait(false);
         if (aliases.Count == 0)
@@ -81,7 +86,7 @@ public sealed partial class DriftMonitor(
         var versions = onlyVersion is { } v ? [v] : aliases.Select(a => a.Version).Distinct().Order().ToList();
         var champion = aliases.FirstOrDefault(a => a.Alias == Champion)?.Version;
         var settings = (await store.GetSettingsAsync(model, cancellationToken).ConfigureAwait(false)).Settings;
-        var policy = (await policies.GetAsync(model, cancellationToken).ConfigureAwait(false)).Policy;
+        policy ??= (await policies.GetAsync(model, cancellationToken).ConfigureAwait(false)).Policy;
         var reports = new List<DriftReport>(versions.Count);
         foreach (var number in versions)
         {
@@ -295,13 +300,7 @@ public sealed partial class DriftMonitor(
     private async Task<List<(DriftChart Chart, string Svg)>> ChartsAsync(DriftReport report, CancellationToken cancellationToken)
     {
         var charts = new List<(DriftChart, string)>();
-        var features = (report.Data?.Features ?? []).ToList();
-        if (report.Predictions is { } p)
-        {
-            features.AddRange(new[] { p.Labels, p.Scores }.OfType<FeatureDrift>());
-        }
-
-        var checkedFeatures = features.Where(f => f.Status == FeatureDriftStatus.Checked && f.Score is not null).ToList();
+        var checkedFeatures = report.ScoredFeatures().ToList();
         if (checkedFeatures.Count == 0)
         {
             return charts;

@@ -5,21 +5,23 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using MLOps.Domain.Drift;
-using MLOps.Domain.Problems;
+using MLOps.Domain.Registry;
 using MLOps.Domain.Security;
+using MLOps.Functions.Registry;
 using MLOps.Functions.Storage;
 
 namespace MLOps.Functions.Drift;
 
-/// <summary>Per-model drift settings and the history of drift runs (table), with each run's report and charts (blobs).</summary>
+/// <summary>Per-model drift settings (a registry document), and the history of drift runs (table) with each run's report and charts (blobs).</summary>
 /// <remarks>
 /// A run's history row is written after its report and charts, so a listed run always has its report; a run that
 /// fails half way leaves at most unlisted blobs. Rows sort newest first (inverted ticks), so listing the last runs
 /// is one range query.
 /// </remarks>
-public sealed class DriftStore(StorageClients clients, StorageNames names)
+public sealed class DriftStore(StorageClients clients, StorageNames names, ModelDocumentRow documents)
 {
-    private const string SettingsRow = "settings";
+    // In the model's registry partition, so a change and its audit entry commit in one transaction (as policies do).
+    private const string SettingsRow = "drift-settings";
     private const string RunPrefix = "run|";
 
     // A table property holds at most 64 KiB; the per-feature scores of a run are kept for the charts up to this size.
@@ -29,49 +31,18 @@ public sealed class DriftStore(StorageClients clients, StorageNames names)
 
     private BlobContainerClient Reports => clients.Blobs.GetBlobContainerClient(names.ReportsContainer);
 
-    public async Task<StoredDriftSettings> GetSettingsAsync(string model, CancellationToken cancellationToken)
+    /// <summary>The model's drift settings, or the defaults when none were stored.</summary>
+    public async Task<StoredDriftSettings> GetSettingsAsync(string model, CancellationToken cancellationToken) =>
+        await documents.FindAsync(model, SettingsRow, cancellationToken).ConfigureAwait(false) is { } stored
+            ? ToStored(model, stored)
+            : new StoredDriftSettings(model, DriftSettings.Default, null, null, null);
+
+    /// <summary>Replaces the settings (with <paramref name="ifMatch"/>: only at that ETag, else 412) and audits the change.</summary>
+    public async Task<StoredDriftSettings> PutSettingsAsync(string model, DriftSettings settings, string? ifMatch, Principal by, CancellationToken cancellationToken)
     {
-        var entity = await Table.GetEntityIfExistsAsync<TableEntity>(model, SettingsRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!entity.HasValue)
-        {
-            return new StoredDriftSettings(model, DriftSettings.Default, null, null, null);
-        }
-
-        var e = entity.Value!;
-        var settings = JsonSerializer.Deserialize<DriftSettings>(e.GetString("Json"), JsonDefaults.Options) ?? DriftSettings.Default;
-        return new StoredDriftSettings(model, settings, e.ETag.ToString(), e.GetDateTimeOffset("UpdatedAt"), e.GetString("UpdatedBy"));
-    }
-
-    public async Task<StoredDriftSettings> PutSettingsAsync(string model, DriftSettings settings, string? ifMatch, Principal by, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var entity = new TableEntity(model, SettingsRow)
-        {
-            ["Json"] = JsonSerializer.Serialize(settings, JsonDefaults.Options),
-            ["UpdatedAt"] = now,
-            ["UpdatedBy"] = by.Name,
-        };
-        try
-        {
-            Response response;
-            if (ifMatch is null)
-            {
-                response = await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-            else if (ifMatch.Trim() == "*")
-            {
-                response = await Table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                response = await Table.UpdateEntityAsync(entity, new ETag(ifMatch.Trim()), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-
-            return new StoredDriftSettings(model, settings, response.Headers.ETag?.ToString(), now, by.Name);
-        }
-        catch (RequestFailedException ex) when (ifMatch is not null && ex.Status is 400 or 404 or 412)
-        {
-            throw new MLOpsException(ProblemKind.PreconditionFailed, "Precondition failed.", $"The drift settings of '{model}' changed since the ETag in If-Match was read (or none are stored, or the ETag is malformed); read them again.");
-        }
+        var stored = await documents.PutAsync(
+            model, SettingsRow, JsonSerializer.Serialize(settings, JsonDefaults.Options), ifMatch, by, AuditActions.DriftSettingsChanged, "drift settings replaced", "drift settings", cancellationToken).ConfigureAwait(false);
+        return ToStored(model, stored);
     }
 
     /// <summary>Stores a run: report JSON and charts first, then the history row that lists it.</summary>
@@ -197,19 +168,15 @@ public sealed class DriftStore(StorageClients clients, StorageNames names)
         };
     }
 
-    private static List<FeatureScore> ScoresOf(DriftReport r)
-    {
-        var features = (r.Data?.Features ?? []).AsEnumerable();
-        if (r.Predictions is { } p)
-        {
-            features = features.Concat(new[] { p.Labels, p.Scores }.OfType<FeatureDrift>());
-        }
+    private static List<FeatureScore> ScoresOf(DriftReport r) =>
+        r.ScoredFeatures().Select(f => new FeatureScore(f.Feature, f.Method!.Value, f.Score!.Value, f.Threshold!.Value, f.Drifted)).ToList();
 
-        return features
-            .Where(f => f.Status == FeatureDriftStatus.Checked && f.Score is not null)
-            .Select(f => new FeatureScore(f.Feature, f.Method!.Value, f.Score!.Value, f.Threshold!.Value, f.Drifted))
-            .ToList();
-    }
+    private static StoredDriftSettings ToStored(string model, StoredDocument stored) => new(
+        model,
+        JsonSerializer.Deserialize<DriftSettings>(stored.Json, JsonDefaults.Options) ?? DriftSettings.Default,
+        stored.ETag,
+        stored.UpdatedAt,
+        stored.UpdatedBy);
 
     private static DriftRunSummary ToSummary(TableEntity e) => new(
         e.GetString("RunId"),

@@ -87,11 +87,12 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw Invalid(errors);
         }
 
         // Join every id to its logged prediction.
-        var found = await FindPredictionsAsync(model, items.Select((item, i) => (item.PredictionId, times[i])).ToList(), cancellationToken).ConfigureAwait(false);
+        var versions = (await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false)).ToDictionary(v => v.Version);
+        var found = await FindPredictionsAsync(model, versions.Values, items.Select((item, i) => (item.PredictionId, times[i])).ToList(), cancellationToken).ConfigureAwait(false);
         var missing = items.Select((item, i) => (item, i)).Where(x => !found.ContainsKey(x.item.PredictionId)).ToList();
         if (missing.Count > 0)
         {
@@ -103,17 +104,11 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
             throw ex;
         }
 
-        var versions = new Dictionary<int, ModelVersion>();
         var records = new List<FeedbackRecord>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
             var logged = found[items[i].PredictionId];
-            if (!versions.TryGetValue(logged.Version, out var version))
-            {
-                versions[logged.Version] = version = await registry.GetVersionAsync(model, logged.Version, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (LabelProblem(items[i].Label, logged, version) is { } problem)
+            if (LabelProblem(items[i].Label, logged, versions[logged.Version]) is { } problem)
             {
                 errors.Add(new("label", i, problem));
                 continue;
@@ -124,7 +119,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw Invalid(errors);
         }
 
         try
@@ -194,49 +189,65 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return null;
     }
 
-    private async Task<Dictionary<string, LoggedPrediction>> FindPredictionsAsync(string model, IReadOnlyList<(string Id, DateTimeOffset At)> ids, CancellationToken cancellationToken)
+    /// <summary>The logged prediction of each id; reading stops in each hour as soon as all of that hour's ids are found.</summary>
+    private async Task<Dictionary<string, LoggedPrediction>> FindPredictionsAsync(
+        string model, IEnumerable<ModelVersion> versions, IReadOnlyList<(string Id, DateTimeOffset At)> ids, CancellationToken cancellationToken)
     {
-        var versions = await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);
         var container = clients.Blobs.GetBlobContainerClient(names.PredictionsContainer);
         var found = new Dictionary<string, LoggedPrediction>(StringComparer.Ordinal);
         using var buffer = new LineBuffer();
         foreach (var hourGroup in ids.GroupBy(x => new DateTimeOffset(x.At.UtcDateTime.Year, x.At.UtcDateTime.Month, x.At.UtcDateTime.Day, x.At.UtcDateTime.Hour, 0, 0, TimeSpan.Zero)))
         {
             var wanted = hourGroup.Select(x => Encoding.ASCII.GetBytes(x.Id)).ToList();
+            var newest = hourGroup.Max(x => x.At);
+
             // A version cannot have served a prediction before it was registered.
-            foreach (var version in versions.Where(v => v.CreatedAt <= hourGroup.Max(x => x.At) + TimeSpan.FromMinutes(1)))
+            foreach (var version in versions.Where(v => v.CreatedAt <= newest + TimeSpan.FromMinutes(1)))
             {
                 var prefix = BlobPredictionLogSink.Prefix(model, version.Version, hourGroup.Key);
                 await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
                 {
                     var response = await container.GetBlobClient(blob.Name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                     await using var stream = response.Value.Content;
-                    await LineBuffer.ReadLinesAsync(stream, buffer, line =>
+                    await LineBuffer.ReadLinesAsync(stream, buffer, line => Match(line, version.Version, wanted, found), cancellationToken).ConfigureAwait(false);
+                    if (wanted.Count == 0)
                     {
-                        // The writer puts the id first: {"predictionId":"<28 hex>",...
-                        const int IdOffset = 17;
-                        if (line.Length < IdOffset + 28 || !line.StartsWith("{\"predictionId\":\""u8))
-                        {
-                            return true;
-                        }
+                        break;
+                    }
+                }
 
-                        var id = line.Slice(IdOffset, 28);
-                        foreach (var w in wanted)
-                        {
-                            if (id.SequenceEqual(w) && Outputs(line, version.Version) is { } logged)
-                            {
-                                found[Encoding.ASCII.GetString(w)] = logged;
-                                break;
-                            }
-                        }
-
-                        return found.Count < ids.Count;
-                    }, cancellationToken).ConfigureAwait(false);
+                if (wanted.Count == 0)
+                {
+                    break;
                 }
             }
         }
 
         return found;
+    }
+
+    /// <summary>Takes the line's prediction when its id is one of <paramref name="wanted"/> (removing it); false once none is left.</summary>
+    private static bool Match(ReadOnlySpan<byte> line, int version, List<byte[]> wanted, Dictionary<string, LoggedPrediction> found)
+    {
+        // The writer puts the id first: {"predictionId":"<28 hex>",...
+        const int IdOffset = 17;
+        if (line.Length < IdOffset + 28 || !line.StartsWith("{\"predictionId\":\""u8))
+        {
+            return true;
+        }
+
+        var id = line.Slice(IdOffset, 28);
+        for (var w = 0; w < wanted.Count; w++)
+        {
+            if (id.SequenceEqual(wanted[w]) && Outputs(line, version) is { } logged)
+            {
+                found[Encoding.ASCII.GetString(wanted[w])] = logged;
+                wanted.RemoveAt(w);
+                break;
+            }
+        }
+
+        return wanted.Count > 0;
     }
 
     /// <summary>The predicted label (with its JSON kind), value and class probabilities from a log line.</summary>
@@ -330,6 +341,10 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return keep && probabilities.Count > 0 ? probabilities : null;
     }
 
+    /// <summary>The 400 for invalid feedback records: the first problem, and how many there are.</summary>
+    internal static MLOpsException Invalid(IReadOnlyList<ProblemError> errors) =>
+        MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+
     private static string RowKey(string predictionId)
     {
         // Newest first: the time part is inverted; the random part keeps ids distinct.
@@ -337,18 +352,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         return string.Create(CultureInfo.InvariantCulture, $"{MaxMilliseconds - ms:x12}{predictionId.AsSpan(12)}");
     }
 
-    private static TableEntity ToEntity(FeedbackRecord r)
-    {
-        var entity = Entity(r);
-        if (r.Probabilities is { } p)
-        {
-            entity["Probabilities"] = JsonSerializer.Serialize(p);
-        }
-
-        return entity;
-    }
-
-    private static TableEntity Entity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
+    private static TableEntity ToEntity(FeedbackRecord r) => new(r.Model, RowKey(r.PredictionId))
     {
         ["PredictionId"] = r.PredictionId,
         ["Version"] = r.Version,
@@ -359,6 +363,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         ["PredictedAt"] = r.PredictedAt,
         ["ReceivedAt"] = r.ReceivedAt,
         ["By"] = r.By,
+        ["Probabilities"] = r.Probabilities is { } p ? JsonSerializer.Serialize(p) : null,
     };
 
     private static FeedbackRecord FromEntity(TableEntity e) => new(

@@ -358,8 +358,6 @@ internal sealed class PredictionLogLineParser
 
     public DateTimeOffset? Newest { get; private set; }
 
-    public void SkipLine() => SkippedLines++;
-
     /// <summary>Parses one line; a line that is not a log row, or outside the window, adds nothing.</summary>
     public void Parse(ReadOnlySpan<byte> line)
     {

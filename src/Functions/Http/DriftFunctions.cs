@@ -25,7 +25,6 @@ public sealed class DriftFunctions(
     IModelRegistry registry,
     IVersionDocuments documents,
     MLOpsMetrics metrics,
-    TimeProvider time,
     IOptions<DriftOptions> options)
 {
     private const long SmallBodyBytes = 64 * 1024;
@@ -101,8 +100,7 @@ public sealed class DriftFunctions(
 
         await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
         var ifMatch = request.Headers.IfMatch.ToString();
-        var stored = await store.PutSettingsAsync(name, settings, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, principal, time.GetUtcNow(), ct).ConfigureAwait(false);
-        await registry.AppendAuditAsync(name, AuditActions.DriftSettingsChanged, principal, null, "drift settings replaced", ct).ConfigureAwait(false);
+        var stored = await store.PutSettingsAsync(name, settings, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, principal, ct).ConfigureAwait(false);
         return SettingsAnswer(request, stored);
     });
 
@@ -204,7 +202,7 @@ public sealed class DriftFunctions(
 
         if (errors.Count > 0)
         {
-            throw MLOpsException.Validation(errors[0].Message + (errors.Count > 1 ? $" ({errors.Count} problems; see errors.)" : string.Empty), errors);
+            throw FeedbackStore.Invalid(errors);
         }
 
         return items;

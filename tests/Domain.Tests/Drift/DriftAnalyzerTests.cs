@@ -34,35 +34,24 @@ public sealed class DriftAnalyzerTests
         Assert.False(result.DatasetDrift);
     }
 
-    [Fact]
-    public void Analyze_SmallReference_UsesPValueTestsPerKind()
+    /// <summary>The default rule on either side of <see cref="DriftSettings.SmallReferenceRows"/> (1000): p-value tests at 0.05, then distances at 0.1.</summary>
+    [Theory]
+    [InlineData(1000, DriftMethod.KolmogorovSmirnov, DriftMethod.ChiSquare, DriftMethod.ZTest, 0.05)]
+    [InlineData(1001, DriftMethod.Wasserstein, DriftMethod.JensenShannon, DriftMethod.JensenShannon, 0.1)]
+    public void Analyze_ReferenceSize_ChoosesTheMethodPerKind(int referenceRows, DriftMethod numeric, DriftMethod categorical, DriftMethod binary, double threshold)
     {
-        var reference = Reference(1000, new Population(), seed: 3);
+        var reference = Reference(referenceRows, new Population(), seed: 3);
         var window = Window(reference, 500, new Population(), seed: 4);
 
         var result = DriftAnalyzer.AnalyzeData(reference, window, DriftSettings.Default);
 
-        Assert.Equal(DriftMethod.KolmogorovSmirnov, result.Features[0].Method);
-        Assert.Equal(DriftMethod.ChiSquare, result.Features[1].Method);
-        Assert.Equal(DriftMethod.ZTest, result.Features[2].Method);
-        Assert.All(result.Features, f => Assert.Equal(0.05, f.Threshold));
-        Assert.All(result.Features, f => Assert.NotNull(f.PValue));
-        Assert.Equal(KsMethod.Exact, result.Features[0].KsMethod); // 1000 x 500 <= 1,000,000
-    }
-
-    [Fact]
-    public void Analyze_LargeReference_UsesDistancesPerKind()
-    {
-        var reference = Reference(1001, new Population(), seed: 3);
-        var window = Window(reference, 500, new Population(), seed: 4);
-
-        var result = DriftAnalyzer.AnalyzeData(reference, window, DriftSettings.Default);
-
-        Assert.Equal(DriftMethod.Wasserstein, result.Features[0].Method);
-        Assert.Equal(DriftMethod.JensenShannon, result.Features[1].Method);
-        Assert.Equal(DriftMethod.JensenShannon, result.Features[2].Method);
-        Assert.All(result.Features, f => Assert.Equal(0.1, f.Threshold));
-        Assert.All(result.Features, f => Assert.Null(f.PValue));
+        Assert.Equal([numeric, categorical, binary], result.Features.Select(f => f.Method!.Value));
+        Assert.All(result.Features, f => Assert.Equal(threshold, f.Threshold));
+        Assert.All(result.Features, f => Assert.Equal(f.Method!.Value.IsPValueTest(), f.PValue is not null));
+        if (numeric == DriftMethod.KolmogorovSmirnov)
+        {
+            Assert.Equal(KsMethod.Exact, result.Features[0].KsMethod); // 1000 x 500 <= 1,000,000
+        }
     }
 
     [Theory]

@@ -17,9 +17,19 @@ public sealed class DriftChartsTests
         var document = XDocument.Parse(svg);
         Assert.Equal("svg", document.Root!.Name.LocalName);
         Assert.Contains("income: reference vs current (drifted)", svg, StringComparison.Ordinal);
-        Assert.Contains("reference", svg, StringComparison.Ordinal);
-        Assert.Contains("(1, 2]", svg, StringComparison.Ordinal);
         Assert.True(svg.Length > 2000);
+
+        // The legend and the bin labels are text elements of their own ("reference" alone is also in the title).
+        var texts = document.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+        Assert.Contains("reference", texts);
+        Assert.Contains("current", texts);
+        Assert.Equal(["≤ 1", "(1, 2]", "> 2"], texts.Where(histogram.Bins.Contains));
+
+        // Bars are filled rectangles in the two series' colours (SteelBlue, OrangeRed): at least one per bin on each
+        // side (ScottPlot also draws each colour once in the legend).
+        var fills = document.Descendants().Where(e => e.Name.LocalName == "rect").Select(e => (string?)e.Attribute("fill")).ToList();
+        Assert.InRange(fills.Count(f => f == "#4682B4"), histogram.Bins.Count, histogram.Bins.Count + 1);
+        Assert.InRange(fills.Count(f => f == "#FF4500"), histogram.Bins.Count, histogram.Bins.Count + 1);
     }
 
     [Fact]
