@@ -64,11 +64,7 @@ public sealed class DatasetFunctions(
             RegistryRules.EnsureModelName(model);
         }
 
-        var max = 100;
-        if (request.Query.TryGetValue("max", out var maxValue) && (!int.TryParse(maxValue, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
-        {
-            throw MLOpsException.Validation("'max' must be a whole number from 1 to 1000.", [new("max", null, "Out of range.")]);
-        }
+        var max = ListQuery.Max(request, defaultMax: 100);
 
         return RegistryFunctions.Json(new ListResponse<ValidationSummary>(await reports.ListAsync(model, max, ct).ConfigureAwait(false)));
     });

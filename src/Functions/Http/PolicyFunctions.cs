@@ -34,11 +34,7 @@ public sealed class PolicyFunctions(FunctionRunner runner, IModelPolicyStore pol
     public Task<IResult> ListRetraining(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
     {
         RegistryRules.EnsureModelName(name);
-        var max = 50;
-        if (request.Query.TryGetValue("max", out var value) && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
-        {
-            throw MLOpsException.Validation("'max' must be a whole number from 1 to 1000.", [new("max", null, "Out of range.")]);
-        }
+        var max = ListQuery.Max(request, defaultMax: 50);
 
         var records = await retraining.ListAsync(name, max, ct).ConfigureAwait(false);
         return RegistryFunctions.Json(new Contracts.ListResponse<RetrainingRecord>(records));

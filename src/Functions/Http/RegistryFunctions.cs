@@ -171,11 +171,7 @@ public sealed class RegistryFunctions(
     {
         RegistryRules.EnsureModelName(name);
         await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
-        var max = 100;
-        if (request.Query.TryGetValue("max", out var maxValue) && (!int.TryParse(maxValue, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
-        {
-            throw MLOpsException.Validation("'max' must be a whole number from 1 to 1000.", [new("max", null, "Out of range.")]);
-        }
+        var max = ListQuery.Max(request, defaultMax: 100);
 
         return Json(new ListResponse<AuditEntry>(await registry.GetAuditAsync(name, max, ct).ConfigureAwait(false)));
     });

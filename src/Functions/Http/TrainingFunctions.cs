@@ -131,11 +131,7 @@ public sealed partial class TrainingFunctions(
     public Task<IResult> ListJobs(HttpRequest request, string name) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
     {
         RegistryRules.EnsureModelName(name);
-        var max = 50;
-        if (request.Query.TryGetValue("max", out var value) && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
-        {
-            throw MLOpsException.Validation("'max' must be a whole number from 1 to 1000.", [new("max", null, "Out of range.")]);
-        }
+        var max = ListQuery.Max(request, defaultMax: 50);
 
         return RegistryFunctions.Json(new Contracts.ListResponse<TrainingJob>(await jobs.ListAsync(name, max, ct).ConfigureAwait(false)));
     });
