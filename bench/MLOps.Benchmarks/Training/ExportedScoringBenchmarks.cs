@@ -91,7 +91,7 @@ public class ExportedScoringBenchmarks
         {
             FeatureType.Float => OrtValue.CreateTensorValueFromMemory(_batch.Column<float>(i), shape),
             FeatureType.Bool => OrtValue.CreateTensorValueFromMemory(_batch.Column<bool>(i), shape),
-            _ => Scorer.Strings(_batch.Column<string>(i), shape),
+            _ => StringTensors.Create(_batch.Column<string>(i), shape),
         }).ToArray();
 
         // The three paths must agree, or comparing their speed means nothing.

@@ -112,11 +112,9 @@ public sealed class Scorer
         int[] i => OrtValue.CreateTensorValueFromMemory(i, shape),
         long[] l => OrtValue.CreateTensorValueFromMemory(l, shape),
         bool[] b => OrtValue.CreateTensorValueFromMemory(b, shape),
-        string[] s => Strings(s, shape),
+        string[] s => StringTensors.Create(s, shape),
         _ => throw new NotSupportedException(column.GetType().Name),
     };
-
-    internal static OrtValue Strings(string[] values, long[] shape) => StringTensors.Create(values, shape);
 
     private static OrtValue Pack(ModelSession model, string input, FeatureBatch batch)
     {

@@ -74,7 +74,7 @@ public static class V2Tensors
         "INT64" => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
         "UINT64" => OrtValue.CreateTensorValueFromMemory((ulong[])tensor.Data, tensor.Shape),
         "BOOL" => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
-        "BYTES" => Scorer.Strings((string[])tensor.Data, tensor.Shape),
+        "BYTES" => StringTensors.Create((string[])tensor.Data, tensor.Shape),
         _ => throw new NotSupportedException(tensor.Datatype),
     };
 
