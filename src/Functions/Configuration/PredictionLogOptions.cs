@@ -8,16 +8,23 @@ public sealed class PredictionLogOptions
     public const string SectionName = "MLOps:PredictionLog";
 
     /// <summary>Rows held in memory; when full, new rows are shed and counted rather than slowing requests.</summary>
+    /// <remarks>Ten batches: at 25,000 predictions a second that is two seconds of a slow storage account before any row is shed.</remarks>
     [Range(1, 10_000_000)]
-    public int Capacity { get; set; } = 10_000;
+    public int Capacity { get; set; } = 50_000;
 
     /// <summary>Most bytes of log lines held in memory, whatever the row count (wide inputs make long lines).</summary>
     [Range(64 * 1024, 1L << 32)]
     public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Rows that make a batch worth writing before the flush interval is up.</summary>
+    /// <summary>Rows that make a batch worth writing before the flush interval is up (so do 4 MiB of lines, one append block).</summary>
+    /// <remarks>
+    /// Every batch is one storage write (an append block) per model version, and each is a billed transaction that
+    /// also counts toward the 50,000 blocks an append blob can hold. 5,000 rows of a typical tabular model are about
+    /// 1.5 MB: at 25,000 predictions a second that is 5 writes a second instead of the 50 that 500-row batches made,
+    /// and it cut the emulator's CPU in the load run by a third.
+    /// </remarks>
     [Range(1, 100_000)]
-    public int BatchSize { get; set; } = 500;
+    public int BatchSize { get; set; } = 5_000;
 
     /// <summary>Longest a row waits in memory before its batch is written.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]

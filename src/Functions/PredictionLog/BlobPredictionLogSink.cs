@@ -50,7 +50,7 @@ public sealed class BlobPredictionLogSink(StorageClients clients, StorageNames n
 
             try
             {
-                using var stream = new MemoryStream(chunk.ToArray(), writable: false);
+                using var stream = BinaryData.FromBytes(chunk).ToStream();
                 await blob.AppendBlockAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -23,6 +23,9 @@ namespace MLOps.Functions.PredictionLog;
 /// </remarks>
 public sealed class PredictionLogQueue
 {
+    /// <summary>Lines that make a batch full whatever the row count: one append block (the most Azurite and older service versions take).</summary>
+    internal const int FullBatchBytes = BlobPredictionLogSink.MaxAppendBytes;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
@@ -106,7 +109,7 @@ public sealed class PredictionLogQueue
 
             _rows += ids.Length;
             _bytes += lines.Length;
-            if (_rows >= _options.BatchSize)
+            if (_rows >= _options.BatchSize || _bytes >= FullBatchBytes)
             {
                 _batchFull.TrySetResult();
             }

@@ -131,6 +131,25 @@ public sealed class PredictionLogWriterTests : IDisposable
     }
 
     [Fact]
+    public void Record_WideRows_FillABatchAtOneAppendBlockOfLines_BeforeTheRowCount()
+    {
+        var queue = new PredictionLogQueue(Options.Create(new PredictionLogOptions { Capacity = 1000, BatchSize = 1000 }), Metrics());
+        var wide = new JsonRecordInputs(JsonDocument.Parse("[{\"text\":\"" + new string('x', 256 * 1024) + "\"}]").RootElement);
+
+        var rows = 0;
+        while (!queue.BatchFull.IsCompleted && rows < 100)
+        {
+            queue.Record("churn", 1, At, wide, Result(1));
+            rows++;
+        }
+
+        // 16 rows of 256 KiB make the 4 MiB of one append block; 15 do not.
+        Assert.True(queue.BatchFull.IsCompleted);
+        Assert.Equal(PredictionLogQueue.FullBatchBytes / (256 * 1024), rows);
+        Assert.Equal(rows, queue.BufferedRows);
+    }
+
+    [Fact]
     public void Record_AfterComplete_IsShedNotBuffered()
     {
         var metrics = Metrics();
