@@ -40,10 +40,16 @@ internal static class HttpLoadRun
         var rows = new List<LevelResult>();
         foreach (var concurrency in settings.Levels)
         {
-            var bareResult = await MeasureSideAsync("bare", bare.BaseAddress, BareEndpoint.Path, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
-            var droppedBefore = served.PredictionLogDropped;
-            var predictResult = await MeasureSideAsync("predict", served.BaseAddress, ServedModel.PredictPath, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
-            rows.Add(new LevelResult(bareResult.Load, bareResult.Cpu, predictResult.Load, predictResult.Cpu, served.PredictionLogDropped - droppedBefore));
+            var rounds = new List<RoundResult>();
+            for (var round = 1; round <= settings.Rounds; round++)
+            {
+                var bareResult = await MeasureSideAsync("bare", bare.BaseAddress, BareEndpoint.Path, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                var droppedBefore = served.PredictionLogDropped;
+                var predictResult = await MeasureSideAsync("predict", served.BaseAddress, ServedModel.PredictPath, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                rounds.Add(new RoundResult(bareResult.Load, bareResult.Cpu, predictResult.Load, predictResult.Cpu, served.PredictionLogDropped - droppedBefore));
+            }
+
+            rows.Add(new LevelResult(concurrency, rounds));
         }
 
         var report = Report(settings, body.Length, Encoding.UTF8.GetByteCount(answer), rows);
@@ -53,7 +59,7 @@ internal static class HttpLoadRun
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, report, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"Written to {Path.GetRelativePath(root, output)}");
-        return rows.Any(r => r.Bare.FailureCount + r.Predict.FailureCount > 0) ? 1 : 0;
+        return rows.SelectMany(r => r.Rounds).Any(r => r.Bare.FailureCount + r.Predict.FailureCount > 0) ? 1 : 0;
     }
 
     /// <summary>Drives both endpoints in 2 s rounds until a round JIT-compiles fewer than <see cref="SettledMethodsPerRound"/> methods.</summary>
@@ -126,29 +132,33 @@ internal static class HttpLoadRun
         text.AppendLine();
         text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}.");
         text.AppendLine(inv, $"- Before the first level both endpoints are driven (up to {settings.Settle.TotalSeconds:F0} s) until the JIT has stopped compiling, so that neither side measures tiered compilation.");
-        text.AppendLine(inv, $"- Each side and level: {settings.Warmup.TotalSeconds:F0} s warm-up, then a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests); HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1.");
+        text.AppendLine(inv, $"- Each level: {settings.Rounds} rounds of bare then predict, each side {settings.Warmup.TotalSeconds:F0} s warm-up, then a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests); HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1. The ratio is the median of the rounds' ratios (each predict run against the bare run just before it), with the lowest and highest; req/s and latencies are those of the median round.");
         text.AppendLine(inv, $"- Predict: `POST /api/models/churn/predict` on the real local host (LocalFunctionsHost, champion alias, API key check, prediction log to Azurite {(settings.PredictionLog ? "on" : "OFF")}). Bare: `app.MapPost(\"/const\", () => Results.Text(json))` answering a captured prediction answer. Both get the same {requestBytes}-byte body and key header; answers are {answerBytes} bytes.");
         text.AppendLine(inv, $"- Both servers, the load generator and Azurite share the same {Environment.ProcessorCount} cores, the same for both sides: the numbers compare the two paths, they are not the capacity of a dedicated server. Log level {settings.LogLevel} on both servers.");
         text.AppendLine("- Only HTTP 200 counts as success; any other status or transport error is an error.");
         text.AppendLine();
-        text.AppendLine("| Concurrency | Bare req/s | Predict req/s | Ratio (predict/bare) | Bare p50/p99 ms | Predict p50/p99 ms | Errors |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---|");
-        foreach (var r in rows)
+        text.AppendLine("| Concurrency | Ratio (predict/bare), median of rounds | Lowest-highest round | Bare req/s | Predict req/s | Bare p50/p99 ms | Predict p50/p99 ms | Errors |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var level in rows)
         {
-            var ratio = r.Bare.RequestsPerSecond > 0 ? r.Predict.RequestsPerSecond / r.Bare.RequestsPerSecond : double.NaN;
+            var r = level.Median;
             text.AppendLine(inv,
-                $"| {r.Bare.Concurrency} | {r.Bare.RequestsPerSecond:F0} | {r.Predict.RequestsPerSecond:F0} | {ratio:P0} {(ratio >= TargetRatio ? "(met)" : "(below 60%)")} | {r.Bare.P50Ms:F3} / {r.Bare.P99Ms:F3} | {r.Predict.P50Ms:F3} / {r.Predict.P99Ms:F3} | {Errors(r)} |");
+                $"| {level.Concurrency} | {level.MedianRatio:P0} {(level.MedianRatio >= TargetRatio ? "(met)" : "(below 60%)")} | {level.Rounds.Min(x => x.Ratio):P0}-{level.Rounds.Max(x => x.Ratio):P0} | {r.Bare.RequestsPerSecond:F0} | {r.Predict.RequestsPerSecond:F0} | {r.Bare.P50Ms:F3} / {r.Bare.P99Ms:F3} | {r.Predict.P50Ms:F3} / {r.Predict.P99Ms:F3} | {Errors(level)} |");
         }
 
         text.AppendLine();
         text.AppendLine("CPU during each measured run (average cores busy; the machine has " + Environment.ProcessorCount.ToString(inv) + "):");
         text.AppendLine();
-        text.AppendLine("| Concurrency | Side | Requests OK | Bench process (servers + load generator) | Azurite | Other processes | Methods JIT-compiled during the run | Prediction-log rows shed |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in rows)
+        text.AppendLine("| Concurrency | Round | Side | Requests OK | Bench process (servers + load generator) | Azurite | Other processes | Methods JIT-compiled during the run | Prediction-log rows shed |");
+        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var level in rows)
         {
-            text.AppendLine(inv, $"| {r.Bare.Concurrency} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.OtherCores:F2} | {r.BareCpu.JitCompiledMethods} | - |");
-            text.AppendLine(inv, $"| {r.Predict.Concurrency} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.OtherCores:F2} | {r.PredictCpu.JitCompiledMethods} | {r.PredictionLogShed:N0} |");
+            for (var i = 0; i < level.Rounds.Count; i++)
+            {
+                var r = level.Rounds[i];
+                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.OtherCores:F2} | {r.BareCpu.JitCompiledMethods} | - |");
+                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.OtherCores:F2} | {r.PredictCpu.JitCompiledMethods} | {r.PredictionLogShed:N0} |");
+            }
         }
 
         text.AppendLine();
@@ -157,11 +167,15 @@ internal static class HttpLoadRun
         return text.ToString();
     }
 
-    private static string Errors(LevelResult r)
+    private static string Errors(LevelResult level)
     {
-        static string Of(LoadResult load) => load.FailureCount == 0 ? "0" : $"{load.FailureCount} ({string.Join(", ", load.Failures.Select(f => $"{f.Key}: {f.Value}"))})";
+        static string Of(IEnumerable<LoadResult> loads)
+        {
+            var failures = loads.SelectMany(l => l.Failures).GroupBy(f => f.Key, f => f.Value).ToList();
+            return failures.Count == 0 ? "0" : $"{failures.Sum(g => g.Sum())} ({string.Join(", ", failures.Select(g => $"{g.Key}: {g.Sum()}"))})";
+        }
 
-        return $"bare {Of(r.Bare)}, predict {Of(r.Predict)}";
+        return $"bare {Of(level.Rounds.Select(r => r.Bare))}, predict {Of(level.Rounds.Select(r => r.Predict))}";
     }
 
     private static string CpuModel()
@@ -177,5 +191,16 @@ internal static class HttpLoadRun
         }
     }
 
-    private sealed record LevelResult(LoadResult Bare, CpuUse BareCpu, LoadResult Predict, CpuUse PredictCpu, long PredictionLogShed);
+    private sealed record RoundResult(LoadResult Bare, CpuUse BareCpu, LoadResult Predict, CpuUse PredictCpu, long PredictionLogShed)
+    {
+        public double Ratio => Bare.RequestsPerSecond > 0 ? Predict.RequestsPerSecond / Bare.RequestsPerSecond : double.NaN;
+    }
+
+    private sealed record LevelResult(int Concurrency, IReadOnlyList<RoundResult> Rounds)
+    {
+        /// <summary>The round whose ratio is the median (the lower middle one for an even count).</summary>
+        public RoundResult Median => Rounds.OrderBy(r => r.Ratio).ElementAt((Rounds.Count - 1) / 2);
+
+        public double MedianRatio => Median.Ratio;
+    }
 }
