@@ -6,7 +6,7 @@
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   handler  BenchmarkDotNet, in-process: the predict function on a DefaultHttpContext (no sockets) vs a bare handler
-#            writing a constant answer; report to docs/benchmarks/handler-latest.md
+#            writing a constant answer, then each step of the function against the whole; report to docs/benchmarks/handler-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint, alternating in 3 rounds, at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md. It starts an Azurite of its
 #            own (in memory, free ports), so the shared one's data and background work do not count against predict
@@ -84,9 +84,9 @@ run_scoring() {
 
 run_handler() {
   local results="$ROOT/BenchmarkDotNet.Artifacts/results"
-  rm -f "$results"/*HandlerBenchmarks*-report-github.md
+  rm -f "$results"/*Handler*Benchmarks*-report-github.md
   dotnet run -c Release --no-build --project "$PROJECT" -- handler --artifacts "$ROOT/BenchmarkDotNet.Artifacts"
-  local reports=("$results"/*HandlerBenchmarks*-report-github.md)
+  local reports=("$results"/*HandlerBenchmarks*-report-github.md "$results"/*HandlerPartsBenchmarks*-report-github.md)
   if [[ ! -f "${reports[0]}" ]]; then
     echo "run.sh: BenchmarkDotNet wrote no HandlerBenchmarks report under $results" >&2
     return 1
@@ -94,7 +94,7 @@ run_handler() {
   {
     echo "# Handler benchmark (BenchmarkDotNet, in process, no sockets), $(date -u '+%Y-%m-%d %H:%M') UTC"
     echo
-    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). The predict function (key check, alias, session lease, parsing, ONNX Runtime, ids, prediction log, answer) on one churn record, against a bare handler writing a constant answer the same way."
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). The predict function (key check, alias, session lease, parsing, ONNX Runtime, ids, prediction log, answer) on one churn record, against a bare handler writing a constant answer the same way; then each of its steps on its own, against the whole function."
     echo
     cat "${reports[@]}"
   } >docs/benchmarks/handler-latest.md
