@@ -53,6 +53,10 @@ internal sealed class PrivateAzurite : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var azurite = new PrivateAzurite(process, ports[0], ports[1], ports[2]);
+
+        // A benchmark process that ends without its cleanup (BenchmarkDotNet skips [GlobalCleanup] when a case throws,
+        // Ctrl+C, SIGTERM) must not leave the emulator behind; only SIGKILL still can.
+        AppDomain.CurrentDomain.ProcessExit += azurite.KillOnExit;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         foreach (var port in ports)
         {
@@ -73,6 +77,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -80,6 +85,21 @@ internal sealed class PrivateAzurite : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
     }
 
     private static int FreePort()
