@@ -21,7 +21,7 @@ internal static class LifecycleTour
         Console.WriteLine($"\n4. Tell the validator which column is the label (the rest of the rules come from the champion)");
         const string expectations = """{"labelColumn":"churned"}""";
         Console.WriteLine($"   curl -X PUT {curlAuth} -H \"content-type: application/json\" -d '{expectations}' {url}/api/models/{model}/expectations");
-        if (await SendAsync(http, HttpMethod.Put, $"api/models/{model}/expectations", expectations) is null)
+        if (await QuickstartHttp.SendAsync(http, HttpMethod.Put, $"api/models/{model}/expectations", expectations) is null)
         {
             return 1;
         }
@@ -73,7 +73,7 @@ internal static class LifecycleTour
         });
         Console.WriteLine($"\n6. Train a challenger on the validated file (evaluated against the champion on the same holdout)");
         Console.WriteLine($"   curl {curlAuth} -H \"content-type: application/json\" -d '{train}' {url}/api/models/{model}/train");
-        var accepted = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/train", train);
+        var accepted = await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/train", train);
         if (accepted?["statusUrl"]?.GetValue<string>() is not { } statusUrl)
         {
             return 1;
@@ -101,14 +101,14 @@ internal static class LifecycleTour
         var promote = JsonSerializer.Serialize(new { version = challenger, reason = "passed its quality gates in the quickstart tour" });
         Console.WriteLine($"\n7. Promote the challenger (version {challenger}): the model card is at {url}/api/models/{model}/versions/{challenger}");
         Console.WriteLine($"   curl -X PUT {curlAuth} -H \"content-type: application/json\" -d '{promote}' {url}/api/models/{model}/aliases/champion");
-        if (await SendAsync(http, HttpMethod.Put, $"api/models/{model}/aliases/champion", promote) is null)
+        if (await QuickstartHttp.SendAsync(http, HttpMethod.Put, $"api/models/{model}/aliases/champion", promote) is null)
         {
             return 1;
         }
 
         // Traffic, then the truth for it: labels arrive later through the feedback API.
         var rows = SampleData.ChurnRows(300, seed: 7).ToList();
-        var predictions = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/predict", JsonSerializer.Serialize(new { inputs = rows.Select(SampleData.ToRecord) }), quiet: true);
+        var predictions = await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/predict", JsonSerializer.Serialize(new { inputs = rows.Select(SampleData.ToRecord) }), quiet: true);
         if (predictions is null)
         {
             return 1;
@@ -125,7 +125,7 @@ internal static class LifecycleTour
         for (var start = 0; start < labels.Count; start += 100)
         {
             var chunk = new JsonArray(labels.Skip(start).Take(100).Select(n => n!.DeepClone()).ToArray());
-            if (await SendAsync(http, HttpMethod.Post, $"api/models/{model}/feedback", chunk.ToJsonString(), quiet: true) is null)
+            if (await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/feedback", chunk.ToJsonString(), quiet: true) is null)
             {
                 return 1;
             }
@@ -135,7 +135,7 @@ internal static class LifecycleTour
 
         Console.WriteLine($"\n9. Run the drift check now (the DriftCheck timer does this every 15 minutes)");
         Console.WriteLine($"   curl -X POST {curlAuth} {url}/api/models/{model}/drift/run");
-        var drift = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/drift/run", "{}");
+        var drift = await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/drift/run", "{}");
         if (drift is null)
         {
             return 1;
@@ -161,25 +161,5 @@ internal static class LifecycleTour
         }
 
         return null;
-    }
-
-    private static async Task<JsonNode?> SendAsync(HttpClient http, HttpMethod method, string path, string json, bool quiet = false)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            Console.Error.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
-            Console.Error.WriteLine(ConsoleJson.Pretty(body));
-            return null;
-        }
-
-        if (!quiet)
-        {
-            Console.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-
-        return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body);
     }
 }

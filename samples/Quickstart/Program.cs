@@ -48,7 +48,7 @@ try
     file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
     upload.Add(file, "model", "churn.onnx");
     upload.Add(new StringContent(await File.ReadAllTextAsync(metadataPath), Encoding.UTF8, "application/json"), "metadata");
-    var registered = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/versions", upload);
+    var registered = await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/versions", upload);
     if (registered is not JsonObject { } answer || answer["version"] is not JsonValue versionValue || !versionValue.TryGetValue<int>(out var version))
     {
         return Fail(registered is null ? null : "the answer has no integer 'version'.");
@@ -59,7 +59,7 @@ try
     var aliasBody = JsonSerializer.Serialize(new { version, reason = "quickstart" });
     Console.WriteLine($"\n2. Make version {version} the champion");
     Console.WriteLine($"   curl -X PUT {curlAuth} -H \"content-type: application/json\" -d '{aliasBody}' {options.Url}/api/models/{model}/aliases/champion");
-    if (await SendAsync(http, HttpMethod.Put, $"api/models/{model}/aliases/champion", Json(aliasBody)) is null)
+    if (await QuickstartHttp.SendAsync(http, HttpMethod.Put, $"api/models/{model}/aliases/champion", aliasBody) is null)
     {
         return Fail(null);
     }
@@ -69,7 +69,7 @@ try
     var predictBody = JsonSerializer.Serialize(new { inputs = records });
     Console.WriteLine("\n3. Predict with the champion");
     Console.WriteLine($"   curl {curlAuth} -H \"content-type: application/json\" -d '{predictBody}' {options.Url}/api/models/{model}/predict");
-    var prediction = await SendAsync(http, HttpMethod.Post, $"api/models/{model}/predict", Json(predictBody));
+    var prediction = await QuickstartHttp.SendAsync(http, HttpMethod.Post, $"api/models/{model}/predict", predictBody);
     if (prediction is null)
     {
         return Fail(null);
@@ -87,8 +87,6 @@ catch (TaskCanceledException)
     return Fail($"{options.Url} did not answer in time.");
 }
 
-static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
-
 static int Fail(string? message)
 {
     if (message is not null)
@@ -99,29 +97,41 @@ static int Fail(string? message)
     return 1;
 }
 
-// Null when the answer is not 2xx, after printing the status and the body (a ProblemDetails document).
-static async Task<JsonNode?> SendAsync(HttpClient http, HttpMethod method, string path, HttpContent content)
+/// <summary>The sample's HTTP calls: status printed, and null for an answer that is not 2xx JSON.</summary>
+internal static class QuickstartHttp
 {
-    using var request = new HttpRequestMessage(method, path) { Content = content };
-    using var response = await http.SendAsync(request);
-    var body = await response.Content.ReadAsStringAsync();
-    if (!response.IsSuccessStatusCode)
+    /// <summary>Null when the answer is not 2xx, after printing the status and the body (a ProblemDetails document).</summary>
+    public static async Task<JsonNode?> SendAsync(HttpClient http, HttpMethod method, string path, HttpContent content, bool quiet = false)
     {
-        Console.Error.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
-        Console.Error.WriteLine(ConsoleJson.Pretty(body));
-        return null;
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
+            Console.Error.WriteLine(ConsoleJson.Pretty(body));
+            return null;
+        }
+
+        if (!quiet)
+        {
+            Console.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        try
+        {
+            return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            Console.Error.WriteLine($"   the answer is not JSON:\n{body}");
+            return null;
+        }
     }
 
-    Console.WriteLine($"   <- {(int)response.StatusCode} {response.ReasonPhrase}");
-    try
-    {
-        return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) ?? new JsonObject();
-    }
-    catch (JsonException)
-    {
-        Console.Error.WriteLine($"   the answer is not JSON:\n{body}");
-        return null;
-    }
+    /// <summary>The same, for a JSON text body.</summary>
+    public static Task<JsonNode?> SendAsync(HttpClient http, HttpMethod method, string path, string json, bool quiet = false) =>
+        SendAsync(http, method, path, new StringContent(json, Encoding.UTF8, "application/json"), quiet);
 }
 
 /// <summary>JSON for people: indented, with quotes and non-ASCII letters left as they are.</summary>
