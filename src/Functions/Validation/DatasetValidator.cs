@@ -132,7 +132,6 @@ public sealed partial class DatasetValidator(
             Rules = result.Rules,
             StartedAt = started,
             FinishedAt = started,
-            DurationMs = 0,
             Outcome = result.Passed ? "registered" : "quarantined",
             Summary = string.Empty,
         };
@@ -346,7 +345,7 @@ public sealed partial class DatasetValidator(
             ? $"Passed: {report.Rows} rows, {report.Rules.Count(r => r.Verdict == RuleVerdict.Passed)} rules held, quality score {report.QualityScore}. Registered as dataset version {report.DatasetVersion}."
               + (report.Retraining is { } r ? r.Requested ? r.Accepted ? $" Retraining requested ({r.RequestId})." : $" Retraining suppressed: {r.Detail}" : " " + r.Detail : string.Empty)
             : $"Failed {failed.Count} rule(s) ({string.Join(", ", failed.Take(5).Select(f => f.Rule))}{(failed.Count > 5 ? ", ..." : string.Empty)}) on {report.Rows} rows, quality score {report.QualityScore}. Moved to {report.QuarantinePath}. {failed.FirstOrDefault()?.Message}";
-        return report with { FinishedAt = finished, DurationMs = Math.Round((finished - report.StartedAt).TotalMilliseconds, 1), Summary = summary };
+        return report with { FinishedAt = finished, Summary = summary };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Blob} is gone; nothing to validate")]

@@ -44,7 +44,8 @@ public sealed record ValidationReport
 
     public required DateTimeOffset FinishedAt { get; init; }
 
-    public required double DurationMs { get; init; }
+    /// <summary>From <see cref="StartedAt"/> to <see cref="FinishedAt"/>, to a tenth of a millisecond.</summary>
+    public double DurationMs => Math.Round((FinishedAt - StartedAt).TotalMilliseconds, 1);
 
     /// <summary>"registered" or "quarantined".</summary>
     public required string Outcome { get; init; }

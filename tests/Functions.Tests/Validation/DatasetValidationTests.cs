@@ -33,6 +33,8 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         Assert.Equal(500, report["rows"]!.GetValue<long>());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)), report["sha256"]!.GetValue<string>());
         Assert.Equal(100.0, report["qualityScore"]!.GetValue<double>());
+        var took = report["finishedAt"]!.GetValue<DateTimeOffset>() - report["startedAt"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(Math.Round(took.TotalMilliseconds, 1), report["durationMs"]!.GetValue<double>());
         Assert.Contains(report["rules"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "range(age)" && r["verdict"]!.GetValue<string>() == "passed");
         Assert.Contains(report["rules"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "labelPresent(churned)" && r["verdict"]!.GetValue<string>() == "passed");
         Assert.False(report["retraining"]!["requested"]!.GetValue<bool>());
