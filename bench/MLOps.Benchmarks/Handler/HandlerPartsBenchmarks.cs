@@ -1,9 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using MLOps.Benchmarks.Http;
 using MLOps.Domain.Features;
 using MLOps.Domain.Security;
@@ -25,15 +23,12 @@ namespace MLOps.Benchmarks.Handler;
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class HandlerPartsBenchmarks
 {
-    private PrivateAzurite _azurite = null!;
-    private ServedModel _served = null!;
+    private InProcessPredict _host = null!;
     private ApiKeyStore _keys = null!;
     private AliasResolver _aliases = null!;
     private ModelSessionCache _sessions = null!;
     private PredictionScheduler _scheduler = null!;
     private PredictionLogQueue _log = null!;
-    private HttpFunction _predict = null!;
-    private byte[] _body = null!;
     private JsonDocument _document = null!;
     private JsonElement _inputs;
     private ModelSession _session = null!;
@@ -44,17 +39,14 @@ public class HandlerPartsBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _azurite = PrivateAzurite.StartAsync(MLOps.Samples.RepoRoot.Path, CancellationToken.None).GetAwaiter().GetResult();
-        _served = ServedModel.StartAsync(_azurite.ConnectionString, LogLevel.Warning, predictionLog: true, CancellationToken.None).GetAwaiter().GetResult();
-        var services = _served.Services;
+        _host = InProcessPredict.Start();
+        var services = _host.Served.Services;
         _keys = services.GetRequiredService<ApiKeyStore>();
         _aliases = services.GetRequiredService<AliasResolver>();
         _sessions = services.GetRequiredService<ModelSessionCache>();
         _scheduler = services.GetRequiredService<PredictionScheduler>();
         _log = services.GetRequiredService<PredictionLogQueue>();
-        _predict = FunctionCatalog.Http.Single(f => f.Name == "Predict");
-        _body = ChurnWorkload.PredictBody(1);
-        _document = JsonDocument.Parse(_body);
+        _document = JsonDocument.Parse(_host.Body);
         _inputs = _document.RootElement.GetProperty("inputs");
         using (var lease = _sessions.AcquireAsync(ChurnWorkload.ModelName, 1, CancellationToken.None).GetAwaiter().GetResult())
         {
@@ -70,32 +62,22 @@ public class HandlerPartsBenchmarks
     public void Cleanup()
     {
         _document.Dispose();
-        _served.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _host.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true, Description = "whole predict handler")]
-    public int Whole()
-    {
-        var context = NewContext();
-        context.RequestServices = _served.Services;
-        context.Request.RouteValues = new Microsoft.AspNetCore.Routing.RouteValueDictionary { ["name"] = ChurnWorkload.ModelName };
-        var result = _predict.Handler(context.Request).GetAwaiter().GetResult();
-        result.ExecuteAsync(context).GetAwaiter().GetResult();
-        context.Response.CompleteAsync().GetAwaiter().GetResult();
-        return context.Response.StatusCode;
-    }
+    public int Whole() => _host.Predict();
 
     [Benchmark(Description = "context")]
-    public int Context() => NewContext().Response.StatusCode;
+    public int Context() => _host.NewContext().Response.StatusCode;
 
     [Benchmark(Description = "key check")]
-    public Role Key() => _keys.Authorize(_served.Key, Role.Reader).Role;
+    public Role Key() => _keys.Authorize(_host.Served.Key, Role.Reader).Role;
 
     [Benchmark(Description = "body read + parse")]
     public int Body()
     {
-        var context = NewContext();
+        var context = _host.NewContext();
         using var json = RequestBody.ReadJsonAsync(context.Request, 4 << 20, CancellationToken.None).GetAwaiter().GetResult();
         return json.RootElement.GetProperty("inputs").GetArrayLength();
     }
@@ -103,7 +85,7 @@ public class HandlerPartsBenchmarks
     [Benchmark(Description = "selector + alias + lease")]
     public int Resolve()
     {
-        var context = NewContext();
+        var context = _host.NewContext();
         var selector = ModelSelector.From(context.Request);
         var version = selector.ResolveAsync(ChurnWorkload.ModelName, _aliases, CancellationToken.None).GetAwaiter().GetResult();
         using var lease = _sessions.AcquireAsync(ChurnWorkload.ModelName, version, CancellationToken.None).GetAwaiter().GetResult();
@@ -122,23 +104,9 @@ public class HandlerPartsBenchmarks
     [Benchmark(Description = "answer")]
     public int Answer()
     {
-        var context = NewContext();
+        var context = _host.NewContext();
         new PredictionResponse(ChurnWorkload.ModelName, 1, "champion", _ids, _result).ExecuteAsync(context).GetAwaiter().GetResult();
         context.Response.CompleteAsync().GetAwaiter().GetResult();
         return context.Response.StatusCode;
-    }
-
-    private DefaultHttpContext NewContext()
-    {
-        var context = new DefaultHttpContext();
-        var request = context.Request;
-        request.Method = "POST";
-        request.Path = ServedModel.PredictPath;
-        request.ContentType = "application/json";
-        request.ContentLength = _body.Length;
-        request.Body = new MemoryStream(_body, writable: false);
-        request.Headers["x-functions-key"] = _served.Key;
-        context.Response.Body = new MemoryStream();
-        return context;
     }
 }
