@@ -21,7 +21,7 @@ public sealed class PredictionLogOptions
     /// Every batch is one storage write (an append block) per model version, and each is a billed transaction that
     /// also counts toward the 50,000 blocks an append blob can hold. 5,000 rows of a typical tabular model are about
     /// 1.5 MB: at 25,000 predictions a second that is 5 writes a second instead of the 50 that 500-row batches made,
-    /// and it cut the emulator's CPU in the load run by a third.
+    /// and the emulator's CPU in the load run fell by about a third (two runs minutes apart; docs/benchmarks.md).
     /// </remarks>
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 5_000;
