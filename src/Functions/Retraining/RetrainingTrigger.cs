@@ -56,8 +56,12 @@ public sealed partial class RetrainingTrigger(
 
             var now = time.GetUtcNow();
             var state = await Table.GetEntityIfExistsAsync<TableEntity>(request.Model, StateRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var lastAutomatic = state.HasValue ? await FindAsync(request.Model, state.Value!.GetString("LastAutomaticId"), cancellationToken).ConfigureAwait(false) : null;
-            var active = state.HasValue ? await FindAsync(request.Model, state.Value!.GetString("ActiveId"), cancellationToken).ConfigureAwait(false) : null;
+            var lastAutomaticId = state.HasValue ? state.Value!.GetString("LastAutomaticId") : null;
+            var activeId = state.HasValue ? state.Value!.GetString("ActiveId") : null;
+            var lastAutomatic = await FindAsync(request.Model, lastAutomaticId, cancellationToken).ConfigureAwait(false);
+
+            // Usually the same request (the last automatic one is still the active one): read it once.
+            var active = activeId == lastAutomaticId ? lastAutomatic : await FindAsync(request.Model, activeId, cancellationToken).ConfigureAwait(false);
             if (active is not null && active.Status is not RetrainingStatus.Running)
             {
                 active = null;
@@ -78,7 +82,7 @@ public sealed partial class RetrainingTrigger(
             var record = new RetrainingRecord(id, request.Model, request.Reason, request.Detail, request.DatasetUri, request.RequestedBy, now, RetrainingStatus.Recorded);
             var newState = new TableEntity(request.Model, StateRow)
             {
-                ["LastAutomaticId"] = request.Reason == RetrainingReason.Manual ? state.HasValue ? state.Value!.GetString("LastAutomaticId") : null : id,
+                ["LastAutomaticId"] = request.Reason == RetrainingReason.Manual ? lastAutomaticId : id,
                 ["ActiveId"] = id,
             };
             var actions = new List<TableTransactionAction>
