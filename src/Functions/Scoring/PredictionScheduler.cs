@@ -19,7 +19,14 @@ public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOption
             return new ValueTask<ScoreResult>(scorer.Score(session, batch));
         }
 
-        var batcher = _batchers.GetValue(session, s => new DynamicBatcher(scorer, s, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows));
+        // The lookup allocates nothing on the hot path; the factory delegate is made only for a newly loaded version.
+        if (!_batchers.TryGetValue(session, out var batcher))
+        {
+            batcher = _batchers.GetValue(session, NewBatcher);
+        }
+
         return batcher.ScoreAsync(batch);
     }
+
+    private DynamicBatcher NewBatcher(ModelSession session) => new(scorer, session, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows);
 }
