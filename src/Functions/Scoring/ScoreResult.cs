@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace MLOps.Functions.Scoring;
 
 /// <summary>What a model said about a batch, copied out of native memory, row by row.</summary>
@@ -20,5 +22,5 @@ public sealed class ScoreResult
     public double[]? Values { get; init; }
 
     /// <summary>Outputs that are neither label, probabilities nor value: per output, one value per row.</summary>
-    public IReadOnlyDictionary<string, object?[]> OtherOutputs { get; init; } = new Dictionary<string, object?[]>();
+    public IReadOnlyDictionary<string, object?[]> OtherOutputs { get; init; } = ReadOnlyDictionary<string, object?[]>.Empty;
 }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLOps.Domain.Features;
@@ -70,12 +71,13 @@ public sealed class Scorer
             };
         }
 
-        var others = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+        // Most models have no outputs beyond label, probabilities and value: no dictionary for them.
+        Dictionary<string, object?[]>? others = null;
         foreach (var name in plan.OtherOutputs)
         {
             if (Output(name).OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
             {
-                others[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), batch.Rows);
+                (others ??= new(StringComparer.Ordinal))[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), batch.Rows);
             }
         }
 
@@ -87,7 +89,7 @@ public sealed class Scorer
             Probabilities = probabilities,
             ClassNames = classNames,
             Values = values,
-            OtherOutputs = others,
+            OtherOutputs = others is null ? ReadOnlyDictionary<string, object?[]>.Empty : others,
         };
     }
 
