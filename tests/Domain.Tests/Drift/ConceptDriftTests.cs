@@ -46,10 +46,16 @@ public sealed class ConceptDriftTests
     [Fact]
     public void Evaluate_NoBaseline_ReportsCurrentWithoutVerdict()
     {
-        var result = ConceptDriftEvaluator.Evaluate(PerformanceMetric.Accuracy, Labelled(200, 0.9, 0, 4), baseline: null, new ConceptDriftSettings());
+        var labels = Labelled(200, 0.9, 0, 4);
+
+        var result = ConceptDriftEvaluator.Evaluate(PerformanceMetric.Accuracy, labels, baseline: null, new ConceptDriftSettings());
 
         Assert.Equal(ConceptDriftStatus.NoBaseline, result.Status);
         Assert.NotNull(result.Current);
+        Assert.Equal(labels.Count(l => l.PredictedLabel == l.ActualLabel) / 200.0, result.Current.Value, 12); // the accuracy of these rows
+        Assert.InRange(result.Current.Value, 0.85, 0.95); // about the 90% the rows were drawn with
+        Assert.Equal(200, result.Labels);
+        Assert.Null(result.Drop);
         Assert.False(result.Decay);
     }
 

@@ -28,6 +28,8 @@ public sealed class DriftAnalyzerTests
 
         var result = DriftAnalyzer.AnalyzeData(reference, window, DriftSettings.Default);
 
+        Assert.Equal(["income", "plan", "has_support"], result.Features.Select(f => f.Feature)); // else the Assert.All below checks nothing
+        Assert.Equal(3, result.CheckedFeatures);
         Assert.All(result.Features, f => Assert.Equal(FeatureDriftStatus.Checked, f.Status));
         Assert.All(result.Features, f => Assert.False(f.Drifted, $"{f.Feature}: {f.Method} score {f.Score} vs {f.Threshold}"));
         Assert.All(result.Features, f => Assert.Equal(PsiLevel.None, f.PsiLevel));
@@ -147,6 +149,7 @@ public sealed class DriftAnalyzerTests
 
         var result = DriftAnalyzer.AnalyzeData(reference, window, DriftSettings.Default);
 
+        Assert.Equal(["income", "plan", "has_support"], result.Features.Select(f => f.Feature)); // else the Assert.All below checks nothing
         Assert.All(result.Features, f => Assert.Equal(FeatureDriftStatus.InsufficientData, f.Status));
         Assert.Equal(0, result.CheckedFeatures);
         Assert.False(result.DatasetDrift);

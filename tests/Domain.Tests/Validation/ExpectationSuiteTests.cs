@@ -121,6 +121,8 @@ public sealed class ExpectationSuiteTests
         var suite = ExpectationSuite.Derive(schema, profile, ModelExpectations.Default, null);
 
         Assert.DoesNotContain(suite.Rules, r => r.Kind == ExpectationKind.Range);
+        Assert.Contains(suite.Rules, r => r.Key == "columnType(x)"); // the rest is still derived: an empty suite has no range either
+        Assert.Contains(suite.Rules, r => r.Key == "columnType(y)");
     }
 
     [Fact]
@@ -160,6 +162,9 @@ public sealed class ExpectationSuiteTests
         var suite = ExpectationSuite.Derive(Churn, null, ModelExpectations.Default with { RequireLabel = requireLabel }, label);
 
         Assert.DoesNotContain(suite.Rules, r => r.Kind == ExpectationKind.LabelPresent);
+        // Only the label rule is left out: an empty suite would also pass the line above.
+        var withLabel = ExpectationSuite.Derive(Churn, null, ModelExpectations.Default, "churned");
+        Assert.Equal(withLabel.Rules.Select(r => r.Key).Where(k => k != "labelPresent(churned)"), suite.Rules.Select(r => r.Key));
     }
 
     [Fact]

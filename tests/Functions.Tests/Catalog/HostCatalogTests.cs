@@ -110,6 +110,7 @@ public sealed class HostCatalogTests
     [Fact]
     public void LocalTimerSchedules_Defaults_AreSixFieldNcrontab()
     {
+        Assert.NotEmpty(FunctionCatalog.Timers); // otherwise the loop below checks nothing
         foreach (var timer in FunctionCatalog.Timers)
         {
             var schedule = NCrontab.CrontabSchedule.TryParse(timer.DefaultSchedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });

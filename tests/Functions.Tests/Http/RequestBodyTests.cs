@@ -44,5 +44,17 @@ public sealed class RequestBodyTests
 
         body.Dispose();
         body.Dispose();
+
+        // The 2-byte body was read into a pooled 256-byte array. Returned twice, the pool would hold it twice and hand
+        // the same array to two renters on this thread (the thread's slot, then the top of this core's stack).
+        var renters = Enumerable.Range(0, 4).Select(_ => ArrayPool<byte>.Shared.Rent(256)).ToList();
+        try
+        {
+            Assert.Equal(renters.Count, renters.Distinct(ReferenceEqualityComparer.Instance).Count());
+        }
+        finally
+        {
+            renters.ForEach(r => ArrayPool<byte>.Shared.Return(r));
+        }
     }
 }

@@ -171,10 +171,38 @@ public sealed class PredictionLogWriterTests : IDisposable
         sink.Setup(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("storage down"));
         var writer = new PredictionLogWriter(new PredictionLogQueue(options, metrics), sink.Object, options, metrics, TimeProvider.System, NullLogger<PredictionLogWriter>.Instance);
+        var factory = _services.GetRequiredService<IMeterFactory>();
+        long lost = 0, written = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name is "mlops.prediction_log.write_failures" or "mlops.prediction_log.written")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "mlops.prediction_log.write_failures")
+            {
+                Interlocked.Add(ref lost, value);
+            }
+            else
+            {
+                Interlocked.Add(ref written, value);
+            }
+        });
+        listener.Start();
+        var segment = new PredictionLogSegment("churn", 1, At);
 
-        await writer.FlushAsync(new PredictionLogSegment("churn", 1, At), "{}\n{}\n"u8.ToArray(), 2);
+        await writer.FlushAsync(segment, "{}\n{}\n"u8.ToArray(), 2);
 
-        sink.Verify(s => s.AppendAsync(It.IsAny<PredictionLogSegment>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
+        sink.Verify(s => s.AppendAsync(segment, It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
+        sink.VerifyNoOtherCalls();
+        Assert.Equal(2, Interlocked.Read(ref lost));
+        Assert.Equal(0, Interlocked.Read(ref written));
     }
 
     public void Dispose() => _services.Dispose();

@@ -118,6 +118,8 @@ public sealed class TrainingEndToEndTests(TrainingHostFixture host)
         Assert.True(job["metrics"]![metric]!.GetValue<double>() >= minimum, job["metrics"]!.ToJsonString());
         Assert.NotNull(job["metrics"]!["latencyP95Ms"]);
         Assert.NotNull(job["metrics"]!["modelSizeBytes"]);
+        Assert.True(job["metrics"]!["latencyP95Ms"]!.GetValue<double>() > 0, job["metrics"]!.ToJsonString());
+        Assert.True(job["metrics"]!["modelSizeBytes"]!.GetValue<double>() > 1000, job["metrics"]!.ToJsonString()); // an ONNX file, not a placeholder
     }
 
     [Fact]

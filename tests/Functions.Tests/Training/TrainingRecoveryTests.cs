@@ -104,5 +104,14 @@ public sealed class TrainingRecoveryTests(TrainingHostFixture host)
         await runner.RunAsync("not json", CancellationToken.None);
         await runner.RunAsync("{\"model\":\"nobody\",\"jobId\":\"20261130T000000-0000000000\"}", CancellationToken.None);
         await runner.RunAsync("{}", CancellationToken.None);
+
+        // Acknowledged without effect: no job was made up for the unknown one, and no model appeared.
+        Assert.Null(await host.Service<TrainingJobStore>().FindAsync("nobody", "20261130T000000-0000000000", CancellationToken.None));
+        using var job = await host.Reader.GetAsync("/api/models/nobody/training/20261130T000000-0000000000");
+        await job.ExpectProblemAsync(HttpStatusCode.NotFound);
+        using var jobs = await host.Reader.GetAsync("/api/models/nobody/training");
+        Assert.Equal(0, (await jobs.ExpectAsync(HttpStatusCode.OK))["count"]!.GetValue<int>());
+        using var model = await host.Reader.GetAsync("/api/models/nobody");
+        await model.ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 }

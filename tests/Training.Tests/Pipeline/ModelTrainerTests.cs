@@ -200,7 +200,12 @@ public sealed class ModelTrainerTests
 
         Assert.False(model.ClassLabelsAreIntegers);
         Assert.Equal(["class_0", "class_1", "class_2"], exported.ClassLabels);
+        Assert.Null(actual.IntLabels);
         Assert.All(actual.StringLabels!, l => Assert.StartsWith("class_", l, StringComparison.Ordinal));
+
+        // Row by row the labels ML.NET predicts (an empty or shuffled label output would pass the check above).
+        var expected = model.Predict(data.ToDataView()).PredictedClass!.Select(c => model.ClassLabels[c]);
+        Assert.Equal(expected, actual.StringLabels!);
     }
 
     [Fact]
