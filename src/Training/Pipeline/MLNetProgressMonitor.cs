@@ -21,7 +21,8 @@ internal sealed class MLNetProgressMonitor : IDisposable
     private readonly object? _tracker;
     private readonly MethodInfo? _getAllProgress;
     private readonly Action<int, int?> _report;
-    private readonly Timer? _timer;
+    private readonly ManualResetEventSlim _stop = new();
+    private readonly Thread? _poller;
     private int _polling;
 
     public MLNetProgressMonitor(MLContext ml, TimeSpan interval, Action<int, int?> report)
@@ -46,7 +47,20 @@ internal sealed class MLNetProgressMonitor : IDisposable
 
         if (Available)
         {
-            _timer = new Timer(_ => Poll(), null, interval, interval);
+            // Its own thread, not a thread-pool timer: a Fit keeps pool threads busy (and so do other jobs and requests),
+            // and a starved pool ran no poll for a whole short training run.
+            _poller = new Thread(() =>
+            {
+                while (!_stop.Wait(interval))
+                {
+                    Poll();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "ML.NET progress",
+            };
+            _poller.Start();
         }
     }
 
@@ -120,7 +134,9 @@ internal sealed class MLNetProgressMonitor : IDisposable
 
     public void Dispose()
     {
-        _timer?.Dispose();
+        _stop.Set();
+        _poller?.Join();
+        _stop.Dispose();
         Poll();
     }
 }
