@@ -13,7 +13,7 @@ internal sealed class KnownStrings
 {
     private readonly byte[] _bytes;
     private readonly IntPtr _base;
-    private readonly Dictionary<string, int> _offsets = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, (int Offset, int Length)> _offsets = new(ReferenceEqualityComparer.Instance);
 
     private KnownStrings(IReadOnlyList<string> values)
     {
@@ -23,8 +23,9 @@ internal sealed class KnownStrings
         var offset = 0;
         foreach (var value in values)
         {
-            _offsets.TryAdd(value, offset);
-            offset += Encoding.UTF8.GetBytes(value, _bytes.AsSpan(offset));
+            var length = Encoding.UTF8.GetBytes(value, _bytes.AsSpan(offset));
+            _offsets.TryAdd(value, (offset, length));
+            offset += length;
             _bytes[offset++] = 0;
         }
     }
@@ -36,13 +37,26 @@ internal sealed class KnownStrings
     /// <summary>The address of <paramref name="value"/>'s encoded bytes, when it is one of these very instances.</summary>
     public bool TryGet(string value, out IntPtr address)
     {
-        if (_offsets.TryGetValue(value, out var offset))
+        if (_offsets.TryGetValue(value, out var entry))
         {
-            address = _base + offset;
+            address = _base + entry.Offset;
             return true;
         }
 
         address = IntPtr.Zero;
+        return false;
+    }
+
+    /// <summary>The encoded bytes of <paramref name="value"/> (without the NUL), when it is one of these very instances.</summary>
+    public bool TryGetUtf8(string value, out ReadOnlySpan<byte> utf8)
+    {
+        if (_offsets.TryGetValue(value, out var entry))
+        {
+            utf8 = _bytes.AsSpan(entry.Offset, entry.Length);
+            return true;
+        }
+
+        utf8 = default;
         return false;
     }
 

@@ -21,6 +21,7 @@ public sealed class ModelSession
         Plan = OutputPlan.For(version, session);
         InputRanks = session.InputMetadata.ToDictionary(i => i.Key, i => i.Value.Dimensions.Length, StringComparer.Ordinal);
         KnownCategories = version.Features?.Features.Select(f => KnownStrings.For(f.Categories)).ToArray() ?? [];
+        RowBindings = RowBinding.Supports(session, version.Features) ? new RowBindingPool(this) : null;
     }
 
     public ModelVersion Version { get; }
@@ -34,6 +35,9 @@ public sealed class ModelSession
 
     /// <summary>Each schema feature's categories pre-encoded for string tensors (null where it has none).</summary>
     internal IReadOnlyList<KnownStrings?> KnownCategories { get; }
+
+    /// <summary>Reusable tensors for single-row runs; null when the model's inputs or outputs cannot be bound ahead.</summary>
+    internal RowBindingPool? RowBindings { get; }
 
     internal long LastUsedTicks { get; set; }
 
@@ -61,6 +65,7 @@ public sealed class ModelSession
         if (Interlocked.Decrement(ref _references) == 0)
         {
             IsDisposed = true;
+            RowBindings?.Dispose();
             _session.Dispose();
         }
     }

@@ -13,6 +13,41 @@ public sealed class Scorer
 
     public ScoreResult Score(ModelSession model, FeatureBatch batch)
     {
+        var boundRunFailed = false;
+        if (batch.Rows == 1 && model.RowBindings?.Rent() is { } row)
+        {
+            try
+            {
+                if (row.TryFill(model, batch))
+                {
+                    row.Run(model, _runOptions);
+                    return Read(model.Plan, row.Outputs, 1);
+                }
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Either this input is one the model refuses (the general run below says so too), or the model's outputs
+                // are not the size its metadata promised for one row; which one, the general run tells.
+                boundRunFailed = true;
+            }
+            finally
+            {
+                model.RowBindings.Return(row);
+            }
+        }
+
+        var result = ScoreUnbound(model, batch);
+        if (boundRunFailed)
+        {
+            // The model answered this row the general way: its outputs cannot be bound ahead, so bind no more.
+            model.RowBindings!.Close();
+        }
+
+        return result;
+    }
+
+    private ScoreResult ScoreUnbound(ModelSession model, FeatureBatch batch)
+    {
         var schema = batch.Schema;
         var inputNames = new List<string>(schema.PackedInput is null ? schema.Features.Count : 1);
         using var inputs = new OrtValueList(inputNames.Capacity);
@@ -35,8 +70,13 @@ public sealed class Scorer
             }
         }
 
-        var plan = model.Plan;
         using var outputs = Run(model, inputNames, inputs);
+        return Read(model.Plan, outputs, batch.Rows);
+    }
+
+    /// <summary>Copies a run's outputs (in the session's output order) into a result, as the version's output plan reads them.</summary>
+    private static ScoreResult Read(OutputPlan plan, IReadOnlyList<OrtValue> outputs, int rows)
+    {
         OrtValue Output(string name) => outputs[plan.Position[name]];
 
         long[]? intLabels = null;
@@ -56,8 +96,8 @@ public sealed class Scorer
         if (plan.ProbabilityOutput is { } probabilityName)
         {
             (probabilities, classNames) = plan.ProbabilitiesAreZipMap
-                ? ReadZipMap(Output(probabilityName), batch.Rows)
-                : ReadProbabilityTensor(Output(probabilityName), batch.Rows, plan.ClassLabels);
+                ? ReadZipMap(Output(probabilityName), rows)
+                : ReadProbabilityTensor(Output(probabilityName), rows, plan.ClassLabels);
         }
 
         double[]? values = null;
@@ -77,13 +117,13 @@ public sealed class Scorer
         {
             if (Output(name).OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
             {
-                (others ??= new(StringComparer.Ordinal))[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), batch.Rows);
+                (others ??= new(StringComparer.Ordinal))[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), rows);
             }
         }
 
         return new ScoreResult
         {
-            Rows = batch.Rows,
+            Rows = rows,
             IntLabels = intLabels,
             StringLabels = stringLabels,
             Probabilities = probabilities,
@@ -160,7 +200,7 @@ public sealed class Scorer
         return OrtValue.CreateTensorValueFromMemory(packed, shape);
     }
 
-    private static double Number(Array column, int row) => column switch
+    internal static double Number(Array column, int row) => column switch
     {
         float[] f => f[row],
         double[] d => d[row],

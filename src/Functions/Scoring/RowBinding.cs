@@ -1,0 +1,333 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MLOps.Domain.Features;
+
+namespace MLOps.Functions.Scoring;
+
+/// <summary>The input and output tensors of one single-row run, built once and refilled for every one-row request.</summary>
+/// <remarks>
+/// <para>
+/// Online traffic is mostly one row per request, and for a small tabular model ONNX Runtime's run is then a few
+/// microseconds: building five input tensors (each pinning its array and allocating a native value), letting the
+/// runtime allocate the outputs and freeing all of it again cost a third as much as the run. A binding keeps pinned
+/// one-element arrays with their tensors for every input and pre-allocated tensors for every output; a request copies
+/// its row in, runs, and reads the outputs as a batch run's are read.
+/// </para>
+/// <para>
+/// Only models whose every output is a numeric tensor of known size for one row qualify (a ZipMap, string labels or a
+/// size the metadata leaves open go the general way), and only batches whose columns have the types bound. A binding is
+/// used by one run at a time; <see cref="RowBindingPool"/> hands them out.
+/// </para>
+/// </remarks>
+internal sealed class RowBinding : IDisposable
+{
+    private readonly string[] _inputNames;
+    private readonly OrtValue[] _inputs;
+    private readonly Array?[] _inputData;
+    private readonly bool _packed;
+    private readonly string[] _outputNames;
+    private readonly OrtValue[] _outputs;
+
+    private RowBinding(string[] inputNames, OrtValue[] inputs, Array?[] inputData, bool packed, string[] outputNames, OrtValue[] outputs)
+    {
+        _inputNames = inputNames;
+        _inputs = inputs;
+        _inputData = inputData;
+        _packed = packed;
+        _outputNames = outputNames;
+        _outputs = outputs;
+    }
+
+    /// <summary>The outputs of the last run, in the session's output order.</summary>
+    public IReadOnlyList<OrtValue> Outputs => _outputs;
+
+    /// <summary>Whether single rows of this model can be bound: every output a numeric tensor of fixed size for one row, every input a bindable type.</summary>
+    public static bool Supports(InferenceSession session, FeatureSchema? schema)
+    {
+        if (schema is null)
+        {
+            return false;
+        }
+
+        foreach (var meta in session.OutputMetadata.Values)
+        {
+            if (OutputShape(meta) is null)
+            {
+                return false;
+            }
+        }
+
+        if (schema.PackedInput is { } packed)
+        {
+            return session.InputMetadata.TryGetValue(packed, out var input)
+                && input.IsTensor && input.ElementDataType is TensorElementType.Float or TensorElementType.Double;
+        }
+
+        foreach (var feature in schema.Features)
+        {
+            if (!session.InputMetadata.TryGetValue(feature.Name, out var input) || !input.IsTensor
+                || input.Dimensions.Length is not (1 or 2)
+                || input.ElementDataType is not (TensorElementType.Float or TensorElementType.Double or TensorElementType.Int64
+                    or TensorElementType.Int32 or TensorElementType.Bool or TensorElementType.String))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Builds the tensors for <paramref name="model"/>; call only when <see cref="Supports"/> said yes.</summary>
+    public static RowBinding Create(ModelSession model)
+    {
+        var session = model.Session;
+        var schema = model.Version.Features!;
+        var built = new List<OrtValue>();
+        try
+        {
+            string[] inputNames;
+            OrtValue[] inputs;
+            Array?[] inputData;
+            if (schema.PackedInput is { } packed)
+            {
+                var features = schema.Features.Count;
+                long[] shape = [1, features];
+                Array data = session.InputMetadata[packed].ElementDataType == TensorElementType.Double
+                    ? GC.AllocateArray<double>(features, pinned: true)
+                    : GC.AllocateArray<float>(features, pinned: true);
+                inputNames = [packed];
+                inputData = [data];
+                inputs = [Track(built, data is double[] d ? OrtValue.CreateTensorValueFromMemory(d, shape) : OrtValue.CreateTensorValueFromMemory((float[])data, shape))];
+            }
+            else
+            {
+                var count = schema.Features.Count;
+                inputNames = new string[count];
+                inputs = new OrtValue[count];
+                inputData = new Array?[count];
+                for (var f = 0; f < count; f++)
+                {
+                    var name = schema.Features[f].Name;
+                    long[] shape = model.InputRanks[name] == 1 ? [1] : [1, 1];
+                    inputNames[f] = name;
+                    (inputs[f], inputData[f]) = session.InputMetadata[name].ElementDataType switch
+                    {
+                        TensorElementType.Float => Bind(built, GC.AllocateArray<float>(1, pinned: true), shape),
+                        TensorElementType.Double => Bind(built, GC.AllocateArray<double>(1, pinned: true), shape),
+                        TensorElementType.Int64 => Bind(built, GC.AllocateArray<long>(1, pinned: true), shape),
+                        TensorElementType.Int32 => Bind(built, GC.AllocateArray<int>(1, pinned: true), shape),
+                        TensorElementType.Bool => Bind(built, GC.AllocateArray<bool>(1, pinned: true), shape),
+                        _ => (Track(built, OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape)), null),
+                    };
+                }
+            }
+
+            var outputNames = session.OutputNames.ToArray();
+            var outputs = new OrtValue[outputNames.Length];
+            for (var o = 0; o < outputNames.Length; o++)
+            {
+                var meta = session.OutputMetadata[outputNames[o]];
+                var shape = OutputShape(meta)!;
+                var size = (int)shape.Aggregate(1L, (a, b) => a * b);
+                outputs[o] = meta.ElementDataType switch
+                {
+                    TensorElementType.Float => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<float>(size, pinned: true), shape)),
+                    TensorElementType.Double => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<double>(size, pinned: true), shape)),
+                    TensorElementType.Int64 => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<long>(size, pinned: true), shape)),
+                    _ => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<int>(size, pinned: true), shape)),
+                };
+            }
+
+            return new RowBinding(inputNames, inputs, inputData, schema.PackedInput is not null, outputNames, outputs);
+        }
+        catch
+        {
+            foreach (var value in built)
+            {
+                value.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Copies the batch's one row into the bound inputs; false when a column's type is not the bound one.</summary>
+    public bool TryFill(ModelSession model, FeatureBatch batch)
+    {
+        if (batch.Rows != 1 || !ReferenceEquals(batch.Schema, model.Version.Features))
+        {
+            return false;
+        }
+
+        if (_packed)
+        {
+            switch (_inputData[0])
+            {
+                case float[] floats:
+                    for (var f = 0; f < floats.Length; f++)
+                    {
+                        floats[f] = batch.Columns[f] is float[] column ? column[0] : (float)Scorer.Number(batch.Columns[f], 0);
+                    }
+
+                    return true;
+                case double[] doubles:
+                    for (var f = 0; f < doubles.Length; f++)
+                    {
+                        doubles[f] = Scorer.Number(batch.Columns[f], 0);
+                    }
+
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        for (var f = 0; f < _inputs.Length; f++)
+        {
+            switch (batch.Columns[f], _inputData[f])
+            {
+                case (float[] from, float[] to): to[0] = from[0]; break;
+                case (double[] from, double[] to): to[0] = from[0]; break;
+                case (long[] from, long[] to): to[0] = from[0]; break;
+                case (int[] from, int[] to): to[0] = from[0]; break;
+                case (bool[] from, bool[] to): to[0] = from[0]; break;
+                case (string[] from, null):
+                    if (f < model.KnownCategories.Count && model.KnownCategories[f] is { } known && from[0] is { } category && known.TryGetUtf8(category, out var utf8))
+                    {
+                        _inputs[f].StringTensorSetElementAt(utf8, 0);
+                    }
+                    else
+                    {
+                        _inputs[f].StringTensorSetElementAt((from[0] ?? string.Empty).AsSpan(), 0);
+                    }
+
+                    break;
+                default: return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs the session on the filled inputs; the answer is in <see cref="Outputs"/>.</summary>
+    public void Run(ModelSession model, RunOptions options) => model.Session.Run(options, _inputNames, _inputs, _outputNames, _outputs);
+
+    public void Dispose()
+    {
+        foreach (var value in _inputs)
+        {
+            value.Dispose();
+        }
+
+        foreach (var value in _outputs)
+        {
+            value.Dispose();
+        }
+    }
+
+    /// <summary>A numeric output's shape for one row: the first dimension 1, every other known; null when it cannot be pre-allocated.</summary>
+    private static long[]? OutputShape(NodeMetadata meta)
+    {
+        if (meta.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR
+            || meta.ElementDataType is not (TensorElementType.Float or TensorElementType.Double or TensorElementType.Int64 or TensorElementType.Int32)
+            || meta.Dimensions.Length is 0 or > 4
+            || meta.Dimensions[0] is not (-1 or 1))
+        {
+            return null;
+        }
+
+        var shape = new long[meta.Dimensions.Length];
+        shape[0] = 1;
+        for (var d = 1; d < shape.Length; d++)
+        {
+            if (meta.Dimensions[d] <= 0 || meta.Dimensions[d] > 4096)
+            {
+                return null;
+            }
+
+            shape[d] = meta.Dimensions[d];
+        }
+
+        return shape;
+    }
+
+    private static (OrtValue, Array?) Bind<T>(List<OrtValue> built, T[] data, long[] shape)
+        where T : unmanaged => (Track(built, OrtValue.CreateTensorValueFromMemory(data, shape)), data);
+
+    private static OrtValue Track(List<OrtValue> built, OrtValue value)
+    {
+        built.Add(value);
+        return value;
+    }
+}
+
+/// <summary>The <see cref="RowBinding"/>s of one loaded version: one per concurrent single-row run, kept for reuse.</summary>
+internal sealed class RowBindingPool : IDisposable
+{
+    private readonly ModelSession _model;
+    private readonly Stack<RowBinding> _free = new();
+    private readonly int _keep = Math.Max(2, Environment.ProcessorCount * 2);
+    private bool _closed;
+
+    public RowBindingPool(ModelSession model) => _model = model;
+
+    /// <summary>Bindings waiting for reuse.</summary>
+    public int Available
+    {
+        get
+        {
+            lock (_free)
+            {
+                return _free.Count;
+            }
+        }
+    }
+
+    /// <summary>A binding for one run, or null once the pool is closed (the model refused a bound run, or the session is gone).</summary>
+    public RowBinding? Rent()
+    {
+        lock (_free)
+        {
+            if (_closed)
+            {
+                return null;
+            }
+
+            if (_free.TryPop(out var binding))
+            {
+                return binding;
+            }
+        }
+
+        return RowBinding.Create(_model);
+    }
+
+    public void Return(RowBinding binding)
+    {
+        lock (_free)
+        {
+            if (!_closed && _free.Count < _keep)
+            {
+                _free.Push(binding);
+                return;
+            }
+        }
+
+        binding.Dispose();
+    }
+
+    /// <summary>No more bound runs: single rows take the general path from now on.</summary>
+    public void Close()
+    {
+        lock (_free)
+        {
+            _closed = true;
+            while (_free.TryPop(out var binding))
+            {
+                binding.Dispose();
+            }
+        }
+    }
+
+    public void Dispose() => Close();
+}
