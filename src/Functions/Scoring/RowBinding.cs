@@ -19,27 +19,10 @@ namespace MLOps.Functions.Scoring;
 /// used by one run at a time; <see cref="RowBindingPool"/> hands them out.
 /// </para>
 /// </remarks>
-internal sealed class RowBinding : IDisposable
+internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[] inputData, bool packed, string[] outputNames, OrtValue[] outputs) : IDisposable
 {
-    private readonly string[] _inputNames;
-    private readonly OrtValue[] _inputs;
-    private readonly Array?[] _inputData;
-    private readonly bool _packed;
-    private readonly string[] _outputNames;
-    private readonly OrtValue[] _outputs;
-
-    private RowBinding(string[] inputNames, OrtValue[] inputs, Array?[] inputData, bool packed, string[] outputNames, OrtValue[] outputs)
-    {
-        _inputNames = inputNames;
-        _inputs = inputs;
-        _inputData = inputData;
-        _packed = packed;
-        _outputNames = outputNames;
-        _outputs = outputs;
-    }
-
     /// <summary>The outputs of the last run, in the session's output order.</summary>
-    public IReadOnlyList<OrtValue> Outputs => _outputs;
+    public IReadOnlyList<OrtValue> Outputs => outputs;
 
     /// <summary>Whether single rows of this model can be bound: every output a numeric tensor of fixed size for one row, every input a bindable type.</summary>
     public static bool Supports(InferenceSession session, FeatureSchema? schema)
@@ -159,9 +142,9 @@ internal sealed class RowBinding : IDisposable
             return false;
         }
 
-        if (_packed)
+        if (packed)
         {
-            switch (_inputData[0])
+            switch (inputData[0])
             {
                 case float[] floats:
                     for (var f = 0; f < floats.Length; f++)
@@ -182,9 +165,9 @@ internal sealed class RowBinding : IDisposable
             }
         }
 
-        for (var f = 0; f < _inputs.Length; f++)
+        for (var f = 0; f < inputs.Length; f++)
         {
-            switch (batch.Columns[f], _inputData[f])
+            switch (batch.Columns[f], inputData[f])
             {
                 case (float[] from, float[] to): to[0] = from[0]; break;
                 case (double[] from, double[] to): to[0] = from[0]; break;
@@ -194,11 +177,11 @@ internal sealed class RowBinding : IDisposable
                 case (string[] from, null):
                     if (f < model.KnownCategories.Count && model.KnownCategories[f] is { } known && from[0] is { } category && known.TryGetUtf8(category, out var utf8))
                     {
-                        _inputs[f].StringTensorSetElementAt(utf8, 0);
+                        inputs[f].StringTensorSetElementAt(utf8, 0);
                     }
                     else
                     {
-                        _inputs[f].StringTensorSetElementAt((from[0] ?? string.Empty).AsSpan(), 0);
+                        inputs[f].StringTensorSetElementAt((from[0] ?? string.Empty).AsSpan(), 0);
                     }
 
                     break;
@@ -210,16 +193,16 @@ internal sealed class RowBinding : IDisposable
     }
 
     /// <summary>Runs the session on the filled inputs; the answer is in <see cref="Outputs"/>.</summary>
-    public void Run(ModelSession model, RunOptions options) => model.Session.Run(options, _inputNames, _inputs, _outputNames, _outputs);
+    public void Run(ModelSession model, RunOptions options) => model.Session.Run(options, inputNames, inputs, outputNames, outputs);
 
     public void Dispose()
     {
-        foreach (var value in _inputs)
+        foreach (var value in inputs)
         {
             value.Dispose();
         }
 
-        foreach (var value in _outputs)
+        foreach (var value in outputs)
         {
             value.Dispose();
         }
