@@ -208,6 +208,9 @@ internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[
         }
     }
 
+    /// <summary>The most elements a bound output holds for one row (4 MiB of floats): larger outputs are not kept per binding.</summary>
+    internal const long MaxOutputElements = 1 << 20;
+
     /// <summary>A numeric output's shape for one row: the first dimension 1, every other known; null when it cannot be pre-allocated.</summary>
     private static long[]? OutputShape(NodeMetadata meta)
     {
@@ -221,14 +224,15 @@ internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[
 
         var shape = new long[meta.Dimensions.Length];
         shape[0] = 1;
+        long elements = 1;
         for (var d = 1; d < shape.Length; d++)
         {
-            if (meta.Dimensions[d] <= 0 || meta.Dimensions[d] > 4096)
+            shape[d] = meta.Dimensions[d];
+            elements *= shape[d];
+            if (shape[d] <= 0 || elements > MaxOutputElements)
             {
                 return null;
             }
-
-            shape[d] = meta.Dimensions[d];
         }
 
         return shape;

@@ -253,14 +253,14 @@ public sealed class RowBindingTests
     }
 
     [Fact]
-    public void Supports_OnlyNumericTensorOutputsOfKnownSizeAndBindableInputs()
+    public void Supports_OnlyNumericTensorOutputsOfKnownBoundedSizeAndBindableInputs()
     {
         using var options = ModelSessionCache.CreateSessionOptions(new PredictionOptions());
         using var churn = new InferenceSession(SampleModels.ChurnClassifier(), options);
         using var iris = new InferenceSession(SampleModels.PackedIrisClassifier(), options);
         using var zipMap = new InferenceSession(ZipMapIris(), options);
         using var zeros = new InferenceSession(ZerosOfRowWidth(), options);
-        using var openWidth = new InferenceSession(ZerosOfRowWidth(declaredWidth: -1), options);
+        using var openWidth = new InferenceSession(ZerosOfRowWidth(-1), options);
         var churnSchema = Schema(SampleModels.ChurnMetadataJson());
         var irisSchema = Schema(SampleModels.PackedIrisMetadataJson());
 
@@ -270,6 +270,8 @@ public sealed class RowBindingTests
         Assert.False(RowBinding.Supports(iris, churnSchema));
         Assert.False(RowBinding.Supports(zipMap, irisSchema));
         Assert.True(RowBinding.Supports(zeros, Schema(ZerosMetadataJson)));
+        using var huge = new InferenceSession(ZerosOfRowWidth(2048, 1024), options);
+        Assert.False(RowBinding.Supports(huge, Schema(ZerosMetadataJson)));
         Assert.False(RowBinding.Supports(openWidth, Schema(ZerosMetadataJson)));
     }
 
@@ -278,16 +280,23 @@ public sealed class RowBindingTests
 
     private const string ZerosMetadataJson = """{"description":"zeros of the row's width","features":[{"name":"n","type":"int64","min":-5,"max":10}]}""";
 
-    /// <summary>n int64 [N,1] to zeros float, declared [N, <paramref name="declaredWidth"/>] (-1: open) but [1,n] in fact (ConstantOfShape of [1, n]; one row only).</summary>
-    private static byte[] ZerosOfRowWidth(long declaredWidth = 2) =>
-        new OnnxGraphBuilder("zeros")
+    /// <summary>
+    /// n int64 [N,1] to zeros float of shape [1, n, ..., n] (ConstantOfShape; one row only), one n per declared dimension
+    /// after the batch, declared as [N, <paramref name="declaredDims"/>] ([N,2] by default; -1: open): no load-time check
+    /// can tell the declared size from the real one.
+    /// </summary>
+    private static byte[] ZerosOfRowWidth(params long[] declaredDims)
+    {
+        long[] dims = declaredDims is [] ? [2L] : declaredDims;
+        return new OnnxGraphBuilder("zeros")
             .AddInput("n", DataType.Int64, OnnxGraphBuilder.Batch, 1)
             .AddInitializer("one", [1L], 1)
             .AddNode("Reshape", ["n", "one"], ["n_flat"])
-            .AddNode("Concat", ["one", "n_flat"], ["shape"], "", OnnxAttribute.Int("axis", 0))
+            .AddNode("Concat", ["one", .. Enumerable.Repeat("n_flat", dims.Length)], ["shape"], "", OnnxAttribute.Int("axis", 0))
             .AddNode("ConstantOfShape", ["shape"], ["zeros"])
-            .AddOutput("zeros", DataType.Float, OnnxGraphBuilder.Batch, declaredWidth)
+            .AddOutput("zeros", DataType.Float, [OnnxGraphBuilder.Batch, .. dims])
             .Build();
+    }
 
     private static byte[] ZipMapIris() =>
         IrisGraph()
