@@ -19,10 +19,13 @@ namespace MLOps.Functions.Scoring;
 /// used by one run at a time; <see cref="RowBindingPool"/> hands them out.
 /// </para>
 /// </remarks>
-internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[] inputData, bool packed, string[] outputNames, OrtValue[] outputs) : IDisposable
+internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[] inputData, bool packed, string[] outputNames, OrtValue[] outputs, Array[] outputData) : IDisposable
 {
     /// <summary>The outputs of the last run, in the session's output order.</summary>
     public IReadOnlyList<OrtValue> Outputs => outputs;
+
+    /// <summary>The pinned arrays behind <see cref="Outputs"/>, in the same order.</summary>
+    public IReadOnlyList<Array> OutputData => outputData;
 
     /// <summary>Whether single rows of this model can be bound: every output a numeric tensor of fixed size for one row, every input a bindable type.</summary>
     public static bool Supports(InferenceSession session, FeatureSchema? schema)
@@ -107,21 +110,22 @@ internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[
 
             var outputNames = session.OutputNames.ToArray();
             var outputs = new OrtValue[outputNames.Length];
+            var outputData = new Array[outputNames.Length];
             for (var o = 0; o < outputNames.Length; o++)
             {
                 var meta = session.OutputMetadata[outputNames[o]];
                 var shape = OutputShape(meta)!;
                 var size = (int)shape.Aggregate(1L, (a, b) => a * b);
-                outputs[o] = meta.ElementDataType switch
+                (outputs[o], outputData[o]) = meta.ElementDataType switch
                 {
-                    TensorElementType.Float => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<float>(size, pinned: true), shape)),
-                    TensorElementType.Double => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<double>(size, pinned: true), shape)),
-                    TensorElementType.Int64 => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<long>(size, pinned: true), shape)),
-                    _ => Track(built, OrtValue.CreateTensorValueFromMemory(GC.AllocateArray<int>(size, pinned: true), shape)),
+                    TensorElementType.Float => Bind(built, GC.AllocateArray<float>(size, pinned: true), shape),
+                    TensorElementType.Double => Bind(built, GC.AllocateArray<double>(size, pinned: true), shape),
+                    TensorElementType.Int64 => Bind(built, GC.AllocateArray<long>(size, pinned: true), shape),
+                    _ => Bind(built, GC.AllocateArray<int>(size, pinned: true), shape),
                 };
             }
 
-            return new RowBinding(inputNames, inputs, inputData, schema.PackedInput is not null, outputNames, outputs);
+            return new RowBinding(inputNames, inputs, inputData, schema.PackedInput is not null, outputNames, outputs, outputData);
         }
         catch
         {
@@ -238,7 +242,7 @@ internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[
         return shape;
     }
 
-    private static (OrtValue, Array?) Bind<T>(List<OrtValue> built, T[] data, long[] shape)
+    private static (OrtValue, Array) Bind<T>(List<OrtValue> built, T[] data, long[] shape)
         where T : unmanaged => (Track(built, OrtValue.CreateTensorValueFromMemory(data, shape)), data);
 
     private static OrtValue Track(List<OrtValue> built, OrtValue value)

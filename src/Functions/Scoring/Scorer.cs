@@ -21,7 +21,7 @@ public sealed class Scorer
                 if (row.TryFill(model, batch))
                 {
                     row.Run(model, _runOptions);
-                    return Read(model.Plan, row.Outputs, 1);
+                    return Read(model.Plan, row.Outputs, 1, row.OutputData);
                 }
             }
             catch (OnnxRuntimeException)
@@ -75,15 +75,21 @@ public sealed class Scorer
     }
 
     /// <summary>Copies a run's outputs (in the session's output order) into a result, as the version's output plan reads them.</summary>
-    private static ScoreResult Read(OutputPlan plan, IReadOnlyList<OrtValue> outputs, int rows)
+    /// <param name="plan">How the outputs read.</param>
+    /// <param name="outputs">The run's outputs.</param>
+    /// <param name="rows">Rows scored.</param>
+    /// <param name="bound">The managed arrays behind <paramref name="outputs"/> when a row binding pre-allocated them: copied
+    /// as they are, without asking ONNX Runtime for each tensor's type and shape.</param>
+    private static ScoreResult Read(OutputPlan plan, IReadOnlyList<OrtValue> outputs, int rows, IReadOnlyList<Array>? bound = null)
     {
         OrtValue Output(string name) => outputs[plan.Position[name]];
+        Array Tensor(string name) => bound is null ? TensorValues.ToArray(Output(name)) : (Array)bound[plan.Position[name]].Clone();
 
         long[]? intLabels = null;
         string[]? stringLabels = null;
         if (plan.LabelOutput is { } labelName)
         {
-            switch (TensorValues.ToArray(Output(labelName)))
+            switch (Tensor(labelName))
             {
                 case long[] l: intLabels = l; break;
                 case int[] i: intLabels = Array.ConvertAll(i, x => (long)x); break;
@@ -97,13 +103,13 @@ public sealed class Scorer
         {
             (probabilities, classNames) = plan.ProbabilitiesAreZipMap
                 ? ReadZipMap(Output(probabilityName), rows)
-                : ReadProbabilityTensor(Output(probabilityName), rows, plan.ClassLabels);
+                : ReadProbabilityTensor(Tensor(probabilityName), rows, plan.ClassLabels);
         }
 
         double[]? values = null;
         if (plan.ValueOutput is { } valueName)
         {
-            values = TensorValues.ToArray(Output(valueName)) switch
+            values = Tensor(valueName) switch
             {
                 float[] f => Array.ConvertAll(f, x => (double)x),
                 double[] d => d,
@@ -115,9 +121,9 @@ public sealed class Scorer
         Dictionary<string, object?[]>? others = null;
         foreach (var name in plan.OtherOutputs)
         {
-            if (Output(name).OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
+            if (bound is not null || Output(name).OnnxType == OnnxValueType.ONNX_TYPE_TENSOR)
             {
-                (others ??= new(StringComparer.Ordinal))[name] = TensorValues.ToRows(TensorValues.ToArray(Output(name)), rows);
+                (others ??= new(StringComparer.Ordinal))[name] = TensorValues.ToRows(Tensor(name), rows);
             }
         }
 
@@ -210,9 +216,9 @@ public sealed class Scorer
         _ => throw new NotSupportedException(column.GetType().Name),
     };
 
-    private static (float[], IReadOnlyList<string>) ReadProbabilityTensor(OrtValue value, int rows, IReadOnlyList<string> labels)
+    private static (float[], IReadOnlyList<string>) ReadProbabilityTensor(Array tensor, int rows, IReadOnlyList<string> labels)
     {
-        var data = TensorValues.ToArray(value) switch
+        var data = tensor switch
         {
             float[] f => f,
             double[] d => Array.ConvertAll(d, x => (float)x),
