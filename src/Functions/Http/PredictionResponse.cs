@@ -15,6 +15,12 @@ namespace MLOps.Functions.Http;
 /// </remarks>
 public sealed class PredictionResponse(string model, int version, string? alias, string[] predictionIds, ScoreResult result) : IResult
 {
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText AliasName = JsonEncodedText.Encode("alias");
+    private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions");
+    private static readonly JsonEncodedText PredictionIdName = JsonEncodedText.Encode("predictionId");
+
     // Never written to: the per-thread writer points here between responses.
     private static readonly ArrayBufferWriter<byte> Detached = new(1);
 
@@ -57,18 +63,18 @@ public sealed class PredictionResponse(string model, int version, string? alias,
     internal void Write(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteString("model", model);
-        writer.WriteNumber("version", version);
+        writer.WriteString(ModelName, model);
+        writer.WriteNumber(VersionName, version);
         if (alias is not null)
         {
-            writer.WriteString("alias", alias);
+            writer.WriteString(AliasName, alias);
         }
 
-        writer.WriteStartArray("predictions");
+        writer.WriteStartArray(PredictionsName);
         for (var row = 0; row < result.Rows; row++)
         {
             writer.WriteStartObject();
-            writer.WriteString("predictionId", predictionIds[row]);
+            writer.WriteString(PredictionIdName, predictionIds[row]);
             PredictionJson.WriteOutputs(writer, result, row);
             writer.WriteEndObject();
         }

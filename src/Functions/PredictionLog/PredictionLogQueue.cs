@@ -26,6 +26,13 @@ public sealed class PredictionLogQueue
     /// <summary>Lines that make a batch full whatever the row count: one append block (the most Azurite and older service versions take).</summary>
     internal const int FullBatchBytes = BlobPredictionLogSink.MaxAppendBytes;
 
+    private static readonly JsonEncodedText PredictionIdName = JsonEncodedText.Encode("predictionId");
+    private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("timestamp");
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText InputsName = JsonEncodedText.Encode("inputs");
+    private static readonly JsonEncodedText OutputsName = JsonEncodedText.Encode("outputs");
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
@@ -216,13 +223,13 @@ public sealed class PredictionLogQueue
         {
             writer.Reset(scratch);
             writer.WriteStartObject();
-            writer.WriteString("predictionId", ids[row]);
-            writer.WriteString("timestamp", at);
-            writer.WriteString("model", model);
-            writer.WriteNumber("version", version);
-            writer.WritePropertyName("inputs");
+            writer.WriteString(PredictionIdName, ids[row]);
+            writer.WriteString(TimestampName, at);
+            writer.WriteString(ModelName, model);
+            writer.WriteNumber(VersionName, version);
+            writer.WritePropertyName(InputsName);
             inputs.WriteRow(writer, row);
-            writer.WriteStartObject("outputs");
+            writer.WriteStartObject(OutputsName);
             PredictionJson.WriteOutputs(writer, result, row);
             writer.WriteEndObject();
             writer.WriteEndObject();

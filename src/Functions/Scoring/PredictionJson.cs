@@ -6,21 +6,27 @@ namespace MLOps.Functions.Scoring;
 /// <summary>Writes one scored row's outputs as JSON, the same way for the API answer and the prediction log.</summary>
 public static class PredictionJson
 {
+    // Property names encoded once: a string name is checked for escaping and transcoded on every write.
+    private static readonly JsonEncodedText Label = JsonEncodedText.Encode("label");
+    private static readonly JsonEncodedText Probabilities = JsonEncodedText.Encode("probabilities");
+    private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText Outputs = JsonEncodedText.Encode("outputs");
+
     /// <summary>Writes label, probabilities, value and any other outputs of <paramref name="row"/> as properties of the current object.</summary>
     public static void WriteOutputs(Utf8JsonWriter writer, ScoreResult result, int row)
     {
         if (result.IntLabels is { } ints)
         {
-            writer.WriteNumber("label", ints[row]);
+            writer.WriteNumber(Label, ints[row]);
         }
         else if (result.StringLabels is { } strings)
         {
-            writer.WriteString("label", strings[row]);
+            writer.WriteString(Label, strings[row]);
         }
 
         if (result.Probabilities is { } probabilities && result.ClassNames.Count > 0)
         {
-            writer.WriteStartObject("probabilities");
+            writer.WriteStartObject(Probabilities);
             var classes = result.ClassNames.Count;
             for (var c = 0; c < classes; c++)
             {
@@ -32,12 +38,12 @@ public static class PredictionJson
 
         if (result.Values is { } values)
         {
-            WriteNumber(writer, "value", values[row]);
+            WriteNumber(writer, Value, values[row]);
         }
 
         if (result.OtherOutputs.Count > 0)
         {
-            writer.WriteStartObject("outputs");
+            writer.WriteStartObject(Outputs);
             foreach (var (name, rows) in result.OtherOutputs)
             {
                 writer.WritePropertyName(name);
@@ -79,7 +85,7 @@ public static class PredictionJson
         }
     }
 
-    private static void WriteNumber(Utf8JsonWriter writer, string name, double value)
+    private static void WriteNumber(Utf8JsonWriter writer, JsonEncodedText name, double value)
     {
         writer.WritePropertyName(name);
         WriteNumber(writer, value);
