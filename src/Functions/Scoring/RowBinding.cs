@@ -151,18 +151,10 @@ internal sealed class RowBinding(string[] inputNames, OrtValue[] inputs, Array?[
             switch (inputData[0])
             {
                 case float[] floats:
-                    for (var f = 0; f < floats.Length; f++)
-                    {
-                        floats[f] = batch.Columns[f] is float[] column ? column[0] : (float)Scorer.Number(batch.Columns[f], 0);
-                    }
-
+                    Scorer.PackInto(batch, floats);
                     return true;
                 case double[] doubles:
-                    for (var f = 0; f < doubles.Length; f++)
-                    {
-                        doubles[f] = Scorer.Number(batch.Columns[f], 0);
-                    }
-
+                    Scorer.PackInto(batch, doubles);
                     return true;
                 default:
                     return false;

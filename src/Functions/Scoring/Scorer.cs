@@ -166,24 +166,37 @@ public sealed class Scorer
 
     private static OrtValue Pack(ModelSession model, string input, FeatureBatch batch)
     {
-        var features = batch.Schema.Features.Count;
-        long[] shape = [batch.Rows, features];
+        long[] shape = [batch.Rows, batch.Schema.Features.Count];
         if (model.Session.InputMetadata[input].ElementDataType == TensorElementType.Double)
         {
-            var packedDoubles = new double[batch.Rows * features];
-            for (var f = 0; f < features; f++)
-            {
-                var column = batch.Columns[f];
-                for (var r = 0; r < batch.Rows; r++)
-                {
-                    packedDoubles[(r * features) + f] = Number(column, r);
-                }
-            }
-
+            var packedDoubles = new double[batch.Rows * batch.Schema.Features.Count];
+            PackInto(batch, packedDoubles);
             return OrtValue.CreateTensorValueFromMemory(packedDoubles, shape);
         }
 
-        var packed = new float[batch.Rows * features];
+        var packed = new float[batch.Rows * batch.Schema.Features.Count];
+        PackInto(batch, packed);
+        return OrtValue.CreateTensorValueFromMemory(packed, shape);
+    }
+
+    /// <summary>Lays the batch's columns out row by row into <paramref name="target"/>, [rows, features].</summary>
+    internal static void PackInto(FeatureBatch batch, Span<double> target)
+    {
+        var features = batch.Schema.Features.Count;
+        for (var f = 0; f < features; f++)
+        {
+            var column = batch.Columns[f];
+            for (var r = 0; r < batch.Rows; r++)
+            {
+                target[(r * features) + f] = Number(column, r);
+            }
+        }
+    }
+
+    /// <summary>Lays the batch's columns out row by row into <paramref name="target"/>, [rows, features].</summary>
+    internal static void PackInto(FeatureBatch batch, Span<float> target)
+    {
+        var features = batch.Schema.Features.Count;
         for (var f = 0; f < features; f++)
         {
             var column = batch.Columns[f];
@@ -191,22 +204,20 @@ public sealed class Scorer
             {
                 for (var r = 0; r < batch.Rows; r++)
                 {
-                    packed[(r * features) + f] = floats[r];
+                    target[(r * features) + f] = floats[r];
                 }
             }
             else
             {
                 for (var r = 0; r < batch.Rows; r++)
                 {
-                    packed[(r * features) + f] = (float)Number(column, r);
+                    target[(r * features) + f] = (float)Number(column, r);
                 }
             }
         }
-
-        return OrtValue.CreateTensorValueFromMemory(packed, shape);
     }
 
-    internal static double Number(Array column, int row) => column switch
+    private static double Number(Array column, int row) => column switch
     {
         float[] f => f[row],
         double[] d => d[row],
