@@ -15,11 +15,8 @@ namespace MLOps.Functions.Http;
 /// </remarks>
 public sealed class PredictionResponse(string model, int version, string? alias, string[] predictionIds, ScoreResult result) : IResult
 {
-    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
-    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText AliasName = JsonEncodedText.Encode("alias");
     private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions");
-    private static readonly JsonEncodedText PredictionIdName = JsonEncodedText.Encode("predictionId");
 
     // Never written to: the per-thread writer points here between responses.
     private static readonly ArrayBufferWriter<byte> Detached = new(1);
@@ -63,8 +60,8 @@ public sealed class PredictionResponse(string model, int version, string? alias,
     internal void Write(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteString(ModelName, model);
-        writer.WriteNumber(VersionName, version);
+        writer.WriteString(PredictionJson.ModelProperty, model);
+        writer.WriteNumber(PredictionJson.VersionProperty, version);
         if (alias is not null)
         {
             writer.WriteString(AliasName, alias);
@@ -74,7 +71,7 @@ public sealed class PredictionResponse(string model, int version, string? alias,
         for (var row = 0; row < result.Rows; row++)
         {
             writer.WriteStartObject();
-            writer.WriteString(PredictionIdName, predictionIds[row]);
+            writer.WriteString(PredictionJson.PredictionIdProperty, predictionIds[row]);
             PredictionJson.WriteOutputs(writer, result, row);
             writer.WriteEndObject();
         }

@@ -26,12 +26,8 @@ public sealed class PredictionLogQueue
     /// <summary>Lines that make a batch full whatever the row count: one append block (the most Azurite and older service versions take).</summary>
     internal const int FullBatchBytes = BlobPredictionLogSink.MaxAppendBytes;
 
-    private static readonly JsonEncodedText PredictionIdName = JsonEncodedText.Encode("predictionId");
     private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("timestamp");
-    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
-    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText InputsName = JsonEncodedText.Encode("inputs");
-    private static readonly JsonEncodedText OutputsName = JsonEncodedText.Encode("outputs");
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
@@ -223,13 +219,13 @@ public sealed class PredictionLogQueue
         {
             writer.Reset(scratch);
             writer.WriteStartObject();
-            writer.WriteString(PredictionIdName, ids[row]);
+            writer.WriteString(PredictionJson.PredictionIdProperty, ids[row]);
             writer.WriteString(TimestampName, at);
-            writer.WriteString(ModelName, model);
-            writer.WriteNumber(VersionName, version);
+            writer.WriteString(PredictionJson.ModelProperty, model);
+            writer.WriteNumber(PredictionJson.VersionProperty, version);
             writer.WritePropertyName(InputsName);
             inputs.WriteRow(writer, row);
-            writer.WriteStartObject(OutputsName);
+            writer.WriteStartObject(PredictionJson.OutputsProperty);
             PredictionJson.WriteOutputs(writer, result, row);
             writer.WriteEndObject();
             writer.WriteEndObject();

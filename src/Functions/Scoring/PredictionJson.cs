@@ -6,11 +6,15 @@ namespace MLOps.Functions.Scoring;
 /// <summary>Writes one scored row's outputs as JSON, the same way for the API answer and the prediction log.</summary>
 public static class PredictionJson
 {
-    // Property names encoded once: a string name is checked for escaping and transcoded on every write.
+    // Property names encoded once, for the answer and the log line too: a string name is checked for escaping and
+    // transcoded on every write.
+    internal static readonly JsonEncodedText PredictionIdProperty = JsonEncodedText.Encode("predictionId");
+    internal static readonly JsonEncodedText ModelProperty = JsonEncodedText.Encode("model");
+    internal static readonly JsonEncodedText VersionProperty = JsonEncodedText.Encode("version");
+    internal static readonly JsonEncodedText OutputsProperty = JsonEncodedText.Encode("outputs");
     private static readonly JsonEncodedText Label = JsonEncodedText.Encode("label");
     private static readonly JsonEncodedText Probabilities = JsonEncodedText.Encode("probabilities");
     private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
-    private static readonly JsonEncodedText Outputs = JsonEncodedText.Encode("outputs");
 
     /// <summary>Writes label, probabilities, value and any other outputs of <paramref name="row"/> as properties of the current object.</summary>
     public static void WriteOutputs(Utf8JsonWriter writer, ScoreResult result, int row)
@@ -43,7 +47,7 @@ public static class PredictionJson
 
         if (result.OtherOutputs.Count > 0)
         {
-            writer.WriteStartObject(Outputs);
+            writer.WriteStartObject(OutputsProperty);
             foreach (var (name, rows) in result.OtherOutputs)
             {
                 writer.WritePropertyName(name);
