@@ -23,7 +23,6 @@ internal sealed class MLNetProgressMonitor : IDisposable
     private readonly Action<int, int?> _report;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread? _poller;
-    private int _polling;
 
     public MLNetProgressMonitor(MLContext ml, TimeSpan interval, Action<int, int?> report)
     {
@@ -68,9 +67,10 @@ internal sealed class MLNetProgressMonitor : IDisposable
     public bool Available => _tracker is not null && _getAllProgress is not null;
 
     /// <summary>Reads what ML.NET has reported since the last poll and passes on the latest (done, total) of the main channel.</summary>
-    public void Poll()
+    /// <remarks>Only the poller thread calls this, and <see cref="Dispose"/> after that thread has ended: never two at once.</remarks>
+    private void Poll()
     {
-        if (!Available || Interlocked.Exchange(ref _polling, 1) == 1)
+        if (!Available)
         {
             return;
         }
@@ -99,10 +99,6 @@ internal sealed class MLNetProgressMonitor : IDisposable
         catch (Exception e) when (e is TargetInvocationException or InvalidCastException or NullReferenceException)
         {
             // A progress read must never break training; the phases still get reported.
-        }
-        finally
-        {
-            Volatile.Write(ref _polling, 0);
         }
     }
 
