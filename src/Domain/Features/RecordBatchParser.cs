@@ -75,7 +75,7 @@ public static class RecordBatchParser
                 }
                 else if (!index.TryGetValue(property.Name, out f))
                 {
-                    errors.Add(property.Name, row, $"Unknown feature '{Truncate(property.Name)}'. Expected features: {string.Join(", ", features.Select(x => x.Name))}.");
+                    errors.Add(property.Name, row, $"Unknown feature '{ProblemText.Clip(property.Name)}'. Expected features: {string.Join(", ", features.Select(x => x.Name))}.");
                     continue;
                 }
 
@@ -239,7 +239,7 @@ public static class RecordBatchParser
 
                 if (feature.Categories is { } categories && !Contains(categories, s))
                 {
-                    errors.Add(feature.Name, row, $"Feature '{feature.Name}' has category '{Truncate(s)}', which is not one of: {string.Join(", ", categories.Take(20))}{(categories.Count > 20 ? ", ..." : string.Empty)}.");
+                    errors.Add(feature.Name, row, $"Feature '{feature.Name}' has category '{ProblemText.Clip(s)}', which is not one of: {string.Join(", ", categories.Take(20))}{(categories.Count > 20 ? ", ..." : string.Empty)}.");
                     return;
                 }
 
@@ -285,8 +285,6 @@ public static class RecordBatchParser
 
     private static string Format(double? bound) =>
         bound?.ToString(CultureInfo.InvariantCulture) ?? "unbounded";
-
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "...";
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

@@ -88,7 +88,7 @@ public static class QualityGates
 
             if (string.IsNullOrEmpty(gate.Metric) || !known.Contains(gate.Metric, StringComparer.Ordinal))
             {
-                errors.Add(new(at + ".metric", null, $"'{RegistryRules.Clip(gate.Metric)}' is not a metric of a {task} model; use one of {string.Join(", ", known)}."));
+                errors.Add(new(at + ".metric", null, $"'{ProblemText.Clip(gate.Metric)}' is not a metric of a {task} model; use one of {string.Join(", ", known)}."));
                 continue;
             }
 

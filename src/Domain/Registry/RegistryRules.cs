@@ -17,7 +17,7 @@ public static partial class RegistryRules
         if (name is null || !ModelNamePattern().IsMatch(name))
         {
             throw MLOpsException.Validation(
-                $"'{Clip(name)}' is not a valid model name: use 2-63 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
+                $"'{ProblemText.Clip(name)}' is not a valid model name: use 2-63 lowercase letters, digits, '-' or '_', starting with a letter or digit.",
                 [new("name", null, "Invalid model name.")]);
         }
     }
@@ -27,7 +27,7 @@ public static partial class RegistryRules
         if (alias is null || !AliasPattern().IsMatch(alias))
         {
             throw MLOpsException.Validation(
-                $"'{Clip(alias)}' is not a valid alias: use 1-40 lowercase letters, digits, '-' or '_', starting with a letter.",
+                $"'{ProblemText.Clip(alias)}' is not a valid alias: use 1-40 lowercase letters, digits, '-' or '_', starting with a letter.",
                 [new("alias", null, "Invalid alias name.")]);
         }
     }
@@ -93,9 +93,6 @@ public static partial class RegistryRules
             throw MLOpsException.Conflict($"Version {version.Version} of '{version.Model}' holds alias(es) {string.Join(", ", holding)}; move them before archiving.");
         }
     }
-
-    /// <summary>A caller's value as quoted in a problem message: at most 64 characters, so the message stays bounded.</summary>
-    internal static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{1,62}$")]
     private static partial Regex ModelNamePattern();

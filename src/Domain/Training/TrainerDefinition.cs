@@ -38,7 +38,7 @@ public sealed record TrainerDefinition(
             if (spec is null)
             {
                 var known = Hyperparameters.Count == 0 ? "none" : string.Join(", ", Hyperparameters.Select(h => h.Name));
-                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{RegistryRules.Clip(name)}'. Known: {known}."));
+                problems.Add(new(field, null, $"Trainer '{Id}' has no hyperparameter '{ProblemText.Clip(name)}'. Known: {known}."));
                 continue;
             }
 

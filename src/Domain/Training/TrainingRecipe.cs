@@ -231,7 +231,7 @@ public sealed record TrainingRecipe
         if (definition is null)
         {
             var candidates = Task == ModelTask.Unspecified ? TrainerCatalog.All : TrainerCatalog.For(Task);
-            var shown = string.IsNullOrEmpty(Trainer) ? "The recipe names no trainer." : $"Unknown trainer '{RegistryRules.Clip(Trainer)}'.";
+            var shown = string.IsNullOrEmpty(Trainer) ? "The recipe names no trainer." : $"Unknown trainer '{ProblemText.Clip(Trainer)}'.";
             errors.Add(new("trainer", null, $"{shown} Known: {string.Join(", ", candidates.Select(t => t.Id))}."));
             return;
         }

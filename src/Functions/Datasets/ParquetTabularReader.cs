@@ -1,5 +1,6 @@
 using Parquet;
 using Parquet.Schema;
+using MLOps.Domain.Problems;
 
 namespace MLOps.Functions.Datasets;
 
@@ -142,14 +143,14 @@ internal sealed class ParquetTabularReader : TabularReader
         {
             if (field is not DataField data || data.IsArray || data.MaxRepetitionLevel > 0)
             {
-                throw new TabularFormatException($"Column '{Clip(field.Name)}' is a nested {field.SchemaType.ToString().ToLowerInvariant()} column; only flat columns of plain values can be read.");
+                throw new TabularFormatException($"Column '{ProblemText.Clip(field.Name)}' is a nested {field.SchemaType.ToString().ToLowerInvariant()} column; only flat columns of plain values can be read.");
             }
 
             var type = ParquetColumn.Type(data.ClrType);
             var reader = wanted is null || wanted.Contains(data.Name) ? ParquetColumn.For(data) : null;
             if (reader is null && (wanted is null || wanted.Contains(data.Name)))
             {
-                throw new TabularFormatException($"Column '{Clip(data.Name)}' has a Parquet type ({data.ClrType.Name}) that cannot be read.");
+                throw new TabularFormatException($"Column '{ProblemText.Clip(data.Name)}' has a Parquet type ({data.ClrType.Name}) that cannot be read.");
             }
 
             columns.Add(new TabularColumn(columns.Count, data.Name, type));
@@ -158,8 +159,6 @@ internal sealed class ParquetTabularReader : TabularReader
 
         return (columns, readers.ToArray());
     }
-
-    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
 
     private ParquetColumn Column(int column) =>
         _columns[column] ?? throw new InvalidOperationException($"Column '{Columns[column].Name}' was not among the columns asked for.");

@@ -183,7 +183,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         var classes = version.Metadata.ClassLabels;
         if (classes is { Count: > 0 } && !classes.Contains(label.Text, StringComparer.Ordinal))
         {
-            return $"'{Clip(label.Text)}' is not one of the model's classes ({string.Join(", ", classes.Take(10).Select(Clip))}{(classes.Count > 10 ? ", ..." : string.Empty)}).";
+            return $"'{ProblemText.Clip(label.Text)}' is not one of the model's classes ({string.Join(", ", classes.Take(10).Select(c => ProblemText.Clip(c)))}{(classes.Count > 10 ? ", ..." : string.Empty)}).";
         }
 
         return null;
@@ -378,8 +378,6 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
         e.GetDateTimeOffset("ReceivedAt")!.Value,
         e.GetString("By"),
         e.GetString("Probabilities") is { Length: > 0 } json ? JsonSerializer.Deserialize<Dictionary<string, double>>(json) : null);
-
-    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
 
     private sealed record LoggedPrediction(int Version, string? Label, FeedbackLabelKind LabelKind, double? Value, IReadOnlyDictionary<string, double>? Probabilities);
 }

@@ -56,7 +56,7 @@ public sealed record ModelUpload(byte[] Model, byte[]? Metadata)
                     case ModelPart or MetadataPart:
                         throw MLOpsException.Validation($"The part '{name}' appears more than once.", [new(name, null, "Duplicate part.")]);
                     default:
-                        throw MLOpsException.Validation($"Unknown part '{Clip(name)}'; expected 'model' and 'metadata'.", [new(name, null, "Unknown part.")]);
+                        throw MLOpsException.Validation($"Unknown part '{ProblemText.Clip(name)}'; expected 'model' and 'metadata'.", [new(name, null, "Unknown part.")]);
                 }
             }
         }
@@ -98,6 +98,4 @@ public sealed record ModelUpload(byte[] Model, byte[]? Metadata)
             buffer.Write(chunk, 0, read);
         }
     }
-
-    private static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
 }

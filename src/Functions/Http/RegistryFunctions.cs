@@ -107,7 +107,7 @@ public sealed class RegistryFunctions(
         {
             if (!DateTimeOffset.TryParse(atValue.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
             {
-                throw MLOpsException.Validation($"'at' must be an ISO 8601 time, such as 2026-01-31T12:00:00Z; got '{Clip(atValue.ToString())}'.", [new("at", null, "Invalid time.")]);
+                throw MLOpsException.Validation($"'at' must be an ISO 8601 time, such as 2026-01-31T12:00:00Z; got '{ProblemText.Clip(atValue.ToString())}'.", [new("at", null, "Invalid time.")]);
             }
 
             await registry.EnsureModelExistsAsync(name, ct).ConfigureAwait(false);
@@ -180,13 +180,11 @@ public sealed class RegistryFunctions(
     {
         if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
         {
-            throw MLOpsException.Validation($"'{Clip(version)}' is not a version number; versions are whole numbers from 1.", [new("version", null, "Invalid version.")]);
+            throw MLOpsException.Validation($"'{ProblemText.Clip(version)}' is not a version number; versions are whole numbers from 1.", [new("version", null, "Invalid version.")]);
         }
 
         return number;
     }
 
     internal static IResult Json<T>(T value) => TypedResults.Json(value, JsonDefaults.Options);
-
-    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
 }

@@ -114,7 +114,7 @@ public static class V2Tensors
                 case "shape": shapeElement = p.Value; break;
                 case "data": data = p.Value; break;
                 case "parameters": break;
-                default: throw Invalid($"{field}.{Clip(p.Name)}", $"Unexpected property '{Clip(p.Name)}' (or wrong type); an input has name, shape, datatype, data and optional parameters.");
+                default: throw Invalid($"{field}.{ProblemText.Clip(p.Name)}", $"Unexpected property '{ProblemText.Clip(p.Name)}' (or wrong type); an input has name, shape, datatype, data and optional parameters.");
             }
         }
 
@@ -125,13 +125,13 @@ public static class V2Tensors
 
         if (!byName.TryGetValue(name, out var spec))
         {
-            throw Invalid(field + ".name", $"The model has no input '{Clip(name)}'. Its inputs are: {string.Join(", ", byName.Keys)}.");
+            throw Invalid(field + ".name", $"The model has no input '{ProblemText.Clip(name)}'. Its inputs are: {string.Join(", ", byName.Keys)}.");
         }
 
         var expected = spec.V2Datatype;
         if (!string.Equals(datatype, expected, StringComparison.Ordinal))
         {
-            throw Invalid(field + ".datatype", $"Input '{name}' takes {expected ?? spec.ElementType}, got '{Clip(datatype)}'.");
+            throw Invalid(field + ".datatype", $"Input '{name}' takes {expected ?? spec.ElementType}, got '{ProblemText.Clip(datatype)}'.");
         }
 
         var shape = ReadShape(shapeElement.Value, field, name, spec);
@@ -331,6 +331,4 @@ public static class V2Tensors
 
     private static string Shape(IEnumerable<long>? shape) =>
         shape is null ? "[?]" : "[" + string.Join(",", shape.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-
-    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
 }

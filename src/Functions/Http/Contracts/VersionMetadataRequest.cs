@@ -46,7 +46,7 @@ public sealed partial record VersionMetadataRequest
             {
                 if (key.Length is 0 or > 128 || value is null || value.Length > 512)
                 {
-                    errors.Add(new($"tags.{Clip(key)}", null, "Tag names must be 1-128 characters and values at most 512 characters."));
+                    errors.Add(new($"tags.{ProblemText.Clip(key)}", null, "Tag names must be 1-128 characters and values at most 512 characters."));
                 }
             }
         }
@@ -55,7 +55,7 @@ public sealed partial record VersionMetadataRequest
         {
             if (key.Length is 0 or > 128 || !double.IsFinite(value))
             {
-                errors.Add(new($"metrics.{Clip(key)}", null, "Metric names must be 1-128 characters and values finite numbers."));
+                errors.Add(new($"metrics.{ProblemText.Clip(key)}", null, "Metric names must be 1-128 characters and values finite numbers."));
             }
         }
 
@@ -71,7 +71,7 @@ public sealed partial record VersionMetadataRequest
 
             if (!FeatureTypes.TryParse(f.Type, out var type))
             {
-                errors.Add(new($"features[{i}].type", null, $"Unknown type '{Clip(f.Type)}'; use one of {FeatureTypes.AllNames}."));
+                errors.Add(new($"features[{i}].type", null, $"Unknown type '{ProblemText.Clip(f.Type)}'; use one of {FeatureTypes.AllNames}."));
                 continue;
             }
 
@@ -123,8 +123,6 @@ public sealed partial record VersionMetadataRequest
             ClassLabels = ClassLabels,
         };
     }
-
-    private static string Clip(string? s) => s is null ? string.Empty : s.Length <= 64 ? s : s[..64] + "...";
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Pattern();
