@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using MLOps.Domain.Policies;
 using MLOps.Domain.Problems;
