@@ -11,7 +11,7 @@ namespace MLOps.Functions.Training;
 /// Kept in the model's registry partition (row <c>gates</c>) so that a change and its audit entry commit in one
 /// transaction, as policies do. Without stored gates a model gets <see cref="QualityGates.Defaults"/> for its task.
 /// </remarks>
-public sealed class QualityGateStore(ModelDocumentRow rows, IModelRegistry registry)
+public sealed class QualityGateStore(ModelDocumentRow rows)
 {
     public const string AuditAction = "gates.changed";
     private const string GatesRow = "gates";
@@ -20,9 +20,9 @@ public sealed class QualityGateStore(ModelDocumentRow rows, IModelRegistry regis
     public async Task<StoredGates?> FindAsync(string model, CancellationToken cancellationToken) =>
         await rows.FindAsync(model, GatesRow, cancellationToken).ConfigureAwait(false) is { } stored ? ToStored(model, stored) : null;
 
+    /// <remarks>The caller has checked that the model exists (the gates API reads its versions for their task first).</remarks>
     public async Task<StoredGates> PutAsync(string model, IReadOnlyList<QualityGate> gates, string? ifMatch, Principal by, CancellationToken cancellationToken)
     {
-        await registry.EnsureModelExistsAsync(model, cancellationToken).ConfigureAwait(false);
         var detail = string.Join("; ", gates.Select(g => g.Rule));
         if (detail.Length > 1000)
         {
