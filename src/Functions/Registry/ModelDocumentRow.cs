@@ -72,7 +72,7 @@ public sealed class ModelDocumentRow(StorageClients clients, StorageNames names,
     }
 
     private static MLOpsException Stale(string model, string what, string? currentETag) =>
-        new(ProblemKind.PreconditionFailed, "Precondition failed.", $"The {what} of '{model}' is not at the ETag you sent (If-Match); read it again and retry.")
+        new(ProblemKind.PreconditionFailed, "Precondition failed.", $"The stored {what} of '{model}' did not match the ETag you sent (If-Match); read the current one and retry.")
         {
             Extensions = { ["currentETag"] = currentETag },
         };
