@@ -34,6 +34,7 @@ public sealed class DatasetValidationTests(ValidationFixture fixture)
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)), report["sha256"]!.GetValue<string>());
         Assert.Equal(100.0, report["qualityScore"]!.GetValue<double>());
         var took = report["finishedAt"]!.GetValue<DateTimeOffset>() - report["startedAt"]!.GetValue<DateTimeOffset>();
+        Assert.True(took > TimeSpan.Zero, $"The report finished at its start ({took}): the finish time was not set when validation ended.");
         Assert.Equal(Math.Round(took.TotalMilliseconds, 1), report["durationMs"]!.GetValue<double>());
         Assert.Contains(report["rules"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "range(age)" && r["verdict"]!.GetValue<string>() == "passed");
         Assert.Contains(report["rules"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "labelPresent(churned)" && r["verdict"]!.GetValue<string>() == "passed");
