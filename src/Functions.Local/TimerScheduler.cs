@@ -20,8 +20,9 @@ namespace MLOps.Functions.Local;
 /// <c>locks/timers/{function}.lock</c>; an instance that finds the lease taken, or finds in the status blob that the
 /// occurrence already ran, skips it.</para>
 /// <para>Past due: like the host's schedule monitor, the status blob (<c>locks/timers/{function}/status</c>: Last, Next,
-/// LastUpdated) records the next expected occurrence; an instance starting after that time runs once at once with
-/// <c>IsPastDue = true</c>. <see cref="TimerSchedulerOptions.RunOnStartup"/> runs once at start as well, like the
+/// LastUpdated) records the next expected occurrence; an instance starting after that time runs it at once (if no other
+/// instance has), with <c>IsPastDue = true</c> when it is more than <see cref="PastDueGrace"/> old. An occurrence only
+/// just gone is being run by a live instance at that moment, as late as a running loop's own wake-up may be, not missed. <see cref="TimerSchedulerOptions.RunOnStartup"/> runs once at start as well, like the
 /// attribute's RunOnStartup.</para>
 /// </remarks>
 public sealed partial class TimerScheduler(
@@ -32,6 +33,9 @@ public sealed partial class TimerScheduler(
     TimeProvider time,
     ILogger<TimerScheduler> logger) : BackgroundService
 {
+    /// <summary>How late an occurrence found at start may be and still count as on time (see remarks).</summary>
+    internal static readonly TimeSpan PastDueGrace = TimeSpan.FromSeconds(10);
+
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(20);
 
@@ -78,7 +82,7 @@ public sealed partial class TimerScheduler(
             var now = time.GetUtcNow();
             if (status?.Next is { } expected && expected < now)
             {
-                await InvokeAsync(timer, schedule, expected, isPastDue: true, stoppingToken).ConfigureAwait(false);
+                await InvokeAsync(timer, schedule, expected, isPastDue: now - expected > PastDueGrace, stoppingToken).ConfigureAwait(false);
             }
             else if (settings.RunOnStartup)
             {
