@@ -40,22 +40,10 @@ public sealed class TimerSchedulerTests
     public async Task Start_RightAfterAnOccurrenceNobodyRanYet_RunsItOnTime()
     {
         // What a second instance sees when it starts while the first is about to run the occurrence that just came.
-        await Azurite.EnsureRunningAsync();
-        var prefix = NewPrefix();
-        var locks = new BlobServiceClient("UseDevelopmentStorage=true").GetBlobContainerClient(prefix + "locks");
-        await locks.CreateIfNotExistsAsync();
         var justGone = DateTimeOffset.UtcNow.AddSeconds(-2);
-        await locks.GetBlobClient(TimerScheduler.StatusPath(FunctionCatalog.Timers[0]))
-            .UploadAsync(BinaryData.FromObjectAsJson(new TimerStatus(justGone.AddMinutes(-15), justGone, justGone.AddMinutes(-15)), JsonDefaults.Options), overwrite: true);
 
-        await using var host = await StartAsync(prefix, "0 0 0 1 1 *");
-        var scheduler = host.Services.GetRequiredService<TimerScheduler>();
-        for (var i = 0; i < 100 && scheduler.Invocations.Count == 0; i++)
-        {
-            await Task.Delay(100);
-        }
+        var invocation = await StartAfterStatusAsync(next: justGone);
 
-        var invocation = Assert.Single(scheduler.Invocations);
         Assert.False(invocation.IsPastDue);
         Assert.Equal(justGone.ToUnixTimeMilliseconds(), invocation.Occurrence.ToUnixTimeMilliseconds());
     }
@@ -63,13 +51,23 @@ public sealed class TimerSchedulerTests
     [Fact]
     public async Task Start_AfterAMissedOccurrence_RunsOnceAsPastDue()
     {
+        var missed = DateTimeOffset.UtcNow.AddHours(-1);
+
+        var invocation = await StartAfterStatusAsync(next: missed);
+
+        Assert.True(invocation.IsPastDue);
+        Assert.Equal(missed.ToUnixTimeMilliseconds(), invocation.Occurrence.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>Starts one instance (its schedule far away) on a status blob that expects <paramref name="next"/>; returns its only invocation.</summary>
+    private static async Task<TimerInvocation> StartAfterStatusAsync(DateTimeOffset next)
+    {
         await Azurite.EnsureRunningAsync();
         var prefix = NewPrefix();
         var locks = new BlobServiceClient("UseDevelopmentStorage=true").GetBlobContainerClient(prefix + "locks");
         await locks.CreateIfNotExistsAsync();
-        var missed = DateTimeOffset.UtcNow.AddHours(-1);
         await locks.GetBlobClient(TimerScheduler.StatusPath(FunctionCatalog.Timers[0]))
-            .UploadAsync(BinaryData.FromObjectAsJson(new TimerStatus(missed.AddMinutes(-15), missed, missed.AddMinutes(-15)), JsonDefaults.Options), overwrite: true);
+            .UploadAsync(BinaryData.FromObjectAsJson(new TimerStatus(next.AddMinutes(-15), next, next.AddMinutes(-15)), JsonDefaults.Options), overwrite: true);
 
         await using var host = await StartAsync(prefix, "0 0 0 1 1 *");
         var scheduler = host.Services.GetRequiredService<TimerScheduler>();
@@ -78,9 +76,7 @@ public sealed class TimerSchedulerTests
             await Task.Delay(100);
         }
 
-        var invocation = Assert.Single(scheduler.Invocations);
-        Assert.True(invocation.IsPastDue);
-        Assert.Equal(missed.ToUnixTimeMilliseconds(), invocation.Occurrence.ToUnixTimeMilliseconds());
+        return Assert.Single(scheduler.Invocations);
     }
 
     [Fact]
