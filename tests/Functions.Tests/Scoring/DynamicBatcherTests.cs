@@ -94,6 +94,34 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         Assert.All(outcomes.Where(t => !t.IsFaulted), t => Assert.Equal(expected.IntLabels, t.Result.IntLabels));
     }
 
+    [Fact]
+    public async Task ScoreAsync_AWaitingRequestGoingOn_DoesNotHoldTheRunSlot()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
+        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+        var next = Batch(schema, 1, seed: 2);
+
+        var occupying = Task.Run(() => batcher.ScoreAsync(big).AsTask());
+        SpinWait.SpinUntil(() => batcher.Running == 1 || occupying.IsCompleted, TimeSpan.FromSeconds(30));
+        Assert.False(occupying.IsCompleted, "The occupying run ended before the request could wait for it.");
+
+        // The waiting request's continuation runs on the thread that scored its group and, like a handler that
+        // scores again, needs the slot itself: it may only run once the slot has been handed on.
+        var waited = batcher.ScoreAsync(Batch(schema, 1, seed: 1)).AsTask();
+        var nested = waited.ContinueWith(
+            _ => batcher.ScoreAsync(next).AsTask().Wait(TimeSpan.FromSeconds(20)),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        await occupying;
+
+        Assert.True(await nested.WaitAsync(TimeSpan.FromSeconds(30)), "Scoring from a waiting request's continuation did not finish: the slot was still held.");
+        Assert.Equal(0, batcher.Running);
+    }
+
     // A request scored at once throws at the call; one that waited for a combined run faults its task. Both are failures.
     private static Task<ScoreResult> Call(DynamicBatcher batcher, FeatureBatch batch)
     {
