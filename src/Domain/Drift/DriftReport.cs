@@ -63,6 +63,7 @@ public sealed record DriftReport
 }
 
 /// <summary>The rows a run compared: their time span and count.</summary>
+/// <param name="Bytes">Bytes of log lines read (after decompression, for compressed log blobs).</param>
 public sealed record DriftWindowSummary(DriftWindowKind Kind, DateTimeOffset From, DateTimeOffset To, long Rows, int Blobs, long Bytes, long SkippedLines);
 
 /// <summary>One chart file of a report.</summary>

@@ -208,7 +208,7 @@ public sealed class FeedbackStore(StorageClients clients, StorageNames names, IM
                 await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
                 {
                     var response = await container.GetBlobClient(blob.Name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                    await using var stream = response.Value.Content;
+                    await using var stream = PredictionLogFormat.OpenLines(blob.Name, response.Value.Content);
                     await LineBuffer.ReadLinesAsync(stream, buffer, line => Match(line, version.Version, wanted, found), cancellationToken).ConfigureAwait(false);
                     if (wanted.Count == 0)
                     {

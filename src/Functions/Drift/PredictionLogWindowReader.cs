@@ -8,6 +8,7 @@ using Azure.Storage.Blobs.Models;
 using MLOps.Domain.Drift;
 using MLOps.Domain.Profiles;
 using MLOps.Domain.Registry;
+using MLOps.Functions.PredictionLog;
 using MLOps.Functions.Storage;
 
 namespace MLOps.Functions.Drift;
@@ -15,7 +16,7 @@ namespace MLOps.Functions.Drift;
 /// <summary>Streams a model version's prediction log over a time or count window into a <see cref="WindowProfileBuilder"/>.</summary>
 /// <remarks>
 /// <para>
-/// The log is laid out by hour (<c>predictions/{model}/v{version}/{yyyy/MM/dd/HH}/*.jsonl</c>), so a window is a set
+/// The log is laid out by hour (<c>predictions/{model}/v{version}/{yyyy/MM/dd/HH}/*.jsonl[.gz]</c>), so a window is a set
 /// of hour prefixes: one listing per day, then the hours newest first, each blob line by line with a fixed buffer;
 /// nothing proportional to the window is held except what the builder keeps (bounded). Lines that do not parse are
 /// counted and skipped.
@@ -109,7 +110,7 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
     internal static async Task<long> ReadBlobAsync(BlobClient blob, PredictionLogLineParser parser, long limit, LineBuffer buffer, CancellationToken cancellationToken)
     {
         var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var stream = response.Value.Content;
+        await using var stream = PredictionLogFormat.OpenLines(blob.Name, response.Value.Content);
         return await LineBuffer.ReadLinesAsync(stream, buffer, line =>
         {
             if (parser.Builder.Rows >= limit)
@@ -129,6 +130,7 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
         var inMemory = hour.Sum(b => b.Size) <= HourBufferBytes;
         var contents = new BinaryData?[hour.Count];
         var lengths = new long[hour.Count];
+        var stored = new long[hour.Count];
 
         // Pass 1: every line's time (or Invalid), in blob and line order.
         var times = new List<long>();
@@ -143,9 +145,14 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
             }
             else
             {
-                stream = (await client.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Content;
+                var download = (await client.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+                stored[b] = download.Details.ContentLength;
+                stream = download.Content;
             }
 
+            // Pass 2 downloads the stored bytes seen here again: appends are whole lines (whole gzip members when
+            // compressed), so that prefix holds exactly the lines of this pass.
+            stream = PredictionLogFormat.OpenLines(hour[b].Name, stream);
             await using (stream.ConfigureAwait(false))
             {
                 lengths[b] = await LineBuffer.ReadLinesAsync(stream, buffer, line =>
@@ -176,9 +183,9 @@ public sealed class PredictionLogWindowReader(StorageClients clients, StorageNam
         var index = 0;
         for (var b = 0; b < hour.Count; b++)
         {
-            Stream stream = inMemory
+            var stream = PredictionLogFormat.OpenLines(hour[b].Name, inMemory
                 ? contents[b]!.ToStream()
-                : (await container.GetBlobClient(hour[b].Name).DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(0, lengths[b]) }, cancellationToken).ConfigureAwait(false)).Value.Content;
+                : (await container.GetBlobClient(hour[b].Name).DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(0, stored[b]) }, cancellationToken).ConfigureAwait(false)).Value.Content);
             await using (stream.ConfigureAwait(false))
             {
                 await LineBuffer.ReadLinesAsync(stream, buffer, line =>

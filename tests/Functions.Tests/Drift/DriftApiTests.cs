@@ -381,7 +381,7 @@ public sealed class DriftApiTests(LocalHostFixture host)
             var lines = 0;
             await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{model}/", CancellationToken.None))
             {
-                var content = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
+                var content = await PredictionLogBlobs.ReadTextAsync(container, blob.Name);
                 lines += content.Count(c => c == '\n');
             }
 

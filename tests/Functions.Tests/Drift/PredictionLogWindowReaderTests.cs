@@ -19,11 +19,13 @@ public sealed class PredictionLogWindowReaderTests(LocalHostFixture host)
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 10, 59, 0, TimeSpan.Zero);
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task CountWindow_NewestRowsByTimestamp_AcrossBlobsOfOneHour(bool hourInMemory)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task CountWindow_NewestRowsByTimestamp_AcrossBlobsOfOneHour(bool hourInMemory, bool compressed)
     {
-        var model = await WriteLogAsync("countwin");
+        var model = await WriteLogAsync("countwin", compressed);
 
         var (summary, values) = await ReadAsync(model, rows: 4, hourInMemory);
 
@@ -37,11 +39,13 @@ public sealed class PredictionLogWindowReaderTests(LocalHostFixture host)
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task CountWindow_SpanningHours_TakesTheWholeNewerHourThenTheNewestOfTheOlder(bool hourInMemory)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task CountWindow_SpanningHours_TakesTheWholeNewerHourThenTheNewestOfTheOlder(bool hourInMemory, bool compressed)
     {
-        var model = await WriteLogAsync("countspan");
+        var model = await WriteLogAsync("countspan", compressed);
 
         var (summary, values) = await ReadAsync(model, rows: 10, hourInMemory);
 
@@ -52,10 +56,12 @@ public sealed class PredictionLogWindowReaderTests(LocalHostFixture host)
         Assert.Equal(new DateTimeOffset(2026, 11, 29, 9, 40, 0, TimeSpan.Zero), summary.From);
     }
 
-    [Fact]
-    public async Task CountWindow_MoreRowsThanLogged_ReadsEverythingOnce()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CountWindow_MoreRowsThanLogged_ReadsEverythingOnce(bool compressed)
     {
-        var model = await WriteLogAsync("countall");
+        var model = await WriteLogAsync("countall", compressed);
 
         var (summary, values) = await ReadAsync(model, rows: 1000, hourInMemory: true);
 
@@ -76,22 +82,39 @@ public sealed class PredictionLogWindowReaderTests(LocalHostFixture host)
     }
 
     /// <summary>Writes three blobs in hour 10 (two instances), one in hour 9 and one in hour 11, as the log writer lays them out.</summary>
-    private async Task<string> WriteLogAsync(string stem)
+    /// <param name="compressed">Write <c>.jsonl.gz</c> blobs, each of two gzip members (two appends), instead of <c>.jsonl</c>.</param>
+    private async Task<string> WriteLogAsync(string stem, bool compressed = false)
     {
         var model = Api.UniqueModel(stem);
         var container = host.Blobs.GetBlobContainerClient(host.Names.PredictionsContainer);
         var ten = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
         var nine = ten.AddHours(-1);
-        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "a-0001.jsonl", [Line(ten, 10, 10), Line(ten, 30, 30), Line(ten, 50, 50)]);
-        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "a-0002.jsonl", [Line(ten, 30, 30.5), Line(ten, 20, 20)]);
-        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "b-0001.jsonl", [Line(ten, 55, 55), "{\"predictionId\":\"broken", Line(ten, 5, 5), Line(ten, 40, 40)]);
-        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, nine) + "a-0001.jsonl", [.. Enumerable.Range(0, 6).Select(i => Line(nine, i * 10, 100 + (i * 10)))]);
-        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten.AddHours(1)) + "a-0001.jsonl", [Line(ten.AddHours(1), 0, 999)]);
+        var extension = compressed ? PredictionLogFormat.GzipExtension : PredictionLogFormat.PlainExtension;
+        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "a-0001" + extension, [Line(ten, 10, 10), Line(ten, 30, 30), Line(ten, 50, 50)]);
+        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "a-0002" + extension, [Line(ten, 30, 30.5), Line(ten, 20, 20)]);
+        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten) + "b-0001" + extension, [Line(ten, 55, 55), "{\"predictionId\":\"broken", Line(ten, 5, 5), Line(ten, 40, 40)]);
+        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, nine) + "a-0001" + extension, [.. Enumerable.Range(0, 6).Select(i => Line(nine, i * 10, 100 + (i * 10)))]);
+        await UploadAsync(container, BlobPredictionLogSink.Prefix(model, 1, ten.AddHours(1)) + "a-0001" + extension, [Line(ten.AddHours(1), 0, 999)]);
         return model;
     }
 
-    private static Task UploadAsync(Azure.Storage.Blobs.BlobContainerClient container, string name, string[] lines) =>
-        container.UploadBlobAsync(name, BinaryData.FromString(string.Join('\n', lines) + "\n"));
+    private static Task UploadAsync(Azure.Storage.Blobs.BlobContainerClient container, string name, string[] lines)
+    {
+        if (!PredictionLogFormat.IsCompressed(name))
+        {
+            return container.UploadBlobAsync(name, BinaryData.FromString(string.Join('\n', lines) + "\n"));
+        }
+
+        // As the sink appends: one gzip member per write, here the first line and then the rest.
+        using var stored = new MemoryStream();
+        foreach (var part in new[] { lines[..1], lines[1..] })
+        {
+            using var member = new System.IO.Compression.GZipStream(stored, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+            member.Write(Encoding.UTF8.GetBytes(string.Concat(part.Select(l => l + "\n"))));
+        }
+
+        return container.UploadBlobAsync(name, BinaryData.FromBytes(stored.ToArray()));
+    }
 
     private static string Line(DateTimeOffset hour, int minute, double x)
     {

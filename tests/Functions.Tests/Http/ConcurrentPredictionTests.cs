@@ -66,7 +66,7 @@ public sealed class ConcurrentPredictionTests(LocalHostFixture host)
             var found = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
             await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = model + "/" }))
             {
-                var text = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
+                var text = await PredictionLogBlobs.ReadTextAsync(container, blob.Name);
                 foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     var row = JsonNode.Parse(line)!;

@@ -238,7 +238,7 @@ public sealed class PredictionTests(LocalHostFixture host)
             lines.Clear();
             await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{model}/v1/", CancellationToken.None))
             {
-                var content = (await container.GetBlobClient(item.Name).DownloadContentAsync()).Value.Content.ToString();
+                var content = await PredictionLogBlobs.ReadTextAsync(container, item.Name);
                 lines.AddRange(content.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!));
             }
         }
