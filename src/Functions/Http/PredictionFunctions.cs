@@ -27,21 +27,39 @@ public sealed class PredictionFunctions(
     {
         RegistryRules.EnsureModelName(name);
         var selector = ModelSelector.From(request);
-        using var body = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
-        var inputs = RecordsOf(body.RootElement);
+        var body = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        try
+        {
+            var inputs = RecordsOf(body.RootElement);
+            var version = await selector.ResolveAsync(name, aliases, ct).ConfigureAwait(false);
+            ScoreResult result;
+            using (var lease = await sessions.AcquireAsync(name, version, ct).ConfigureAwait(false))
+            {
+                var schema = lease.Session.Version.Features
+                    ?? throw MLOpsException.Validation($"Version {version} of '{name}' has no feature schema, so it cannot take records; use POST /api/v2/models/{name}/infer with tensors.");
+                var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
+                result = await scheduler.ScoreAsync(lease.Session, batch).ConfigureAwait(false);
+            }
 
-        var version = await selector.ResolveAsync(name, aliases, ct).ConfigureAwait(false);
-        using var lease = await sessions.AcquireAsync(name, version, ct).ConfigureAwait(false);
-        var session = lease.Session;
-        var schema = session.Version.Features
-            ?? throw MLOpsException.Validation($"Version {version} of '{name}' has no feature schema, so it cannot take records; use POST /api/v2/models/{name}/infer with tensors.");
-
-        var batch = RecordBatchParser.Parse(inputs, schema, options.Value.MaxBatchRows);
-        var result = await scheduler.ScoreAsync(session, batch).ConfigureAwait(false);
-
-        var ids = log.Record(name, version, time.GetUtcNow(), new JsonRecordInputs(inputs), result);
-        metrics.RowsScored(name, version, batch.Rows);
-        return new PredictionResponse(name, version, selector.Alias, ids, result);
+            // The answer needs only the ids; the log line (which reads the request's records) is written once the answer
+            // is on its way, and then the request's buffers go back to the pool.
+            var at = time.GetUtcNow();
+            var ids = PredictionLogQueue.NewIds(at, result.Rows);
+            var owned = body;
+            body = null;
+            return new PredictionResponse(name, version, selector.Alias, ids, result, () =>
+            {
+                using (owned)
+                {
+                    log.Append(name, version, at, ids, new JsonRecordInputs(inputs), result);
+                    metrics.RowsScored(name, version, result.Rows);
+                }
+            });
+        }
+        finally
+        {
+            body?.Dispose();
+        }
     });
 
     private static JsonElement RecordsOf(JsonElement root)

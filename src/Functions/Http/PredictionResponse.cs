@@ -12,8 +12,13 @@ namespace MLOps.Functions.Http;
 /// first so that it goes out with a Content-Length and without an explicit flush: Kestrel then sends headers and body
 /// in one write when the request completes. A chunked answer flushed by the handler took two writes (the data, then the
 /// terminating chunk), so two wake-ups of the client, for every prediction.
+/// <para>
+/// Work the answer does not need (the prediction log line, metrics, returning the request's buffers) can be passed as
+/// <c>afterAnswer</c>: the answer is then flushed first, so it is on its way to the client while that work runs, and
+/// the work runs whether or not the answer could be sent (the rows were scored either way).
+/// </para>
 /// </remarks>
-public sealed class PredictionResponse(string model, int version, string? alias, string[] predictionIds, ScoreResult result) : IResult
+public sealed class PredictionResponse(string model, int version, string? alias, string[] predictionIds, ScoreResult result, Action? afterAnswer = null) : IResult
 {
     private static readonly JsonEncodedText AliasName = JsonEncodedText.Encode("alias");
     private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions");
@@ -29,7 +34,31 @@ public sealed class PredictionResponse(string model, int version, string? alias,
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
+        if (afterAnswer is null)
+        {
+            WriteAnswer(httpContext.Response);
+            return Task.CompletedTask;
+        }
+
+        return AnswerThenAsync(httpContext.Response, afterAnswer);
+    }
+
+    private async Task AnswerThenAsync(HttpResponse response, Action after)
+    {
+        try
+        {
+            WriteAnswer(response);
+            // A client that has gone away makes this a no-op rather than an exception.
+            await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            after();
+        }
+    }
+
+    private void WriteAnswer(HttpResponse response)
+    {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
@@ -53,8 +82,7 @@ public sealed class PredictionResponse(string model, int version, string? alias,
             }
         }
 
-        // Committed to the pipe; Kestrel flushes it with the end of the response.
-        return Task.CompletedTask;
+        // Committed to the pipe; Kestrel flushes it with the end of the response unless the caller flushes first.
     }
 
     internal void Write(Utf8JsonWriter writer)

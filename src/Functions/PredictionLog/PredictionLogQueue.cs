@@ -70,21 +70,35 @@ public sealed class PredictionLogQueue
     /// </summary>
     public string[] Record(string model, int version, DateTimeOffset at, IPredictionInputs inputs, ScoreResult result)
     {
-        var ids = new string[result.Rows];
+        var ids = NewIds(at, result.Rows);
+        Append(model, version, at, ids, inputs, result);
+        return ids;
+    }
+
+    /// <summary>A prediction id for each of <paramref name="rows"/> rows scored at <paramref name="at"/>.</summary>
+    public static string[] NewIds(DateTimeOffset at, int rows)
+    {
+        var ids = new string[rows];
         for (var row = 0; row < ids.Length; row++)
         {
             ids[row] = PredictionId.New(at);
         }
 
+        return ids;
+    }
+
+    /// <summary>Buffers the log lines of scored rows under the ids their answer gave them, or sheds and counts them.</summary>
+    public void Append(string model, int version, DateTimeOffset at, string[] ids, IPredictionInputs inputs, ScoreResult result)
+    {
         if (ids.Length == 0)
         {
-            return ids;
+            return;
         }
 
         if (!_options.Enabled)
         {
             _metrics.PredictionLogDroppedRows(ids.Length);
-            return ids;
+            return;
         }
 
         var lines = Serialize(model, version, at, ids, inputs, result);
@@ -94,7 +108,7 @@ public sealed class PredictionLogQueue
             if (_completed || _rows + ids.Length > _options.Capacity || _bytes + lines.Length > _options.MaxBufferedBytes)
             {
                 _metrics.PredictionLogDroppedRows(ids.Length);
-                return ids;
+                return;
             }
 
             if (!_pending.TryGetValue(segment, out var pending))
@@ -117,8 +131,6 @@ public sealed class PredictionLogQueue
                 _batchFull.TrySetResult();
             }
         }
-
-        return ids;
     }
 
     /// <summary>Completes when a row is buffered, or the queue was completed.</summary>
