@@ -1,6 +1,6 @@
+using MLOps.Domain.Problems;
 using Parquet;
 using Parquet.Schema;
-using MLOps.Domain.Problems;
 
 namespace MLOps.Functions.Datasets;
 

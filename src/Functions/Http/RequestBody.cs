@@ -122,11 +122,9 @@ public static class RequestBody
         if (!type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             && !(type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.Contains("+json", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new MLOpsException(ProblemKind.UnsupportedMediaType, "Unsupported media type.", $"Send the body as application/json, not '{Clip(type)}'.");
+            throw new MLOpsException(ProblemKind.UnsupportedMediaType, "Unsupported media type.", $"Send the body as application/json, not '{ProblemText.Clip(type, 100)}'.");
         }
     }
-
-    private static string Clip(string s) => s.Length <= 100 ? s : s[..100] + "...";
 }
 
 /// <summary>A parsed request body and the pooled buffer its document reads from; disposing returns both.</summary>

@@ -233,7 +233,7 @@ public sealed class RecipeRows
 
     private static string Names(IReadOnlyList<TabularColumn> columns)
     {
-        var names = string.Join(", ", columns.Take(50).Select(c => c.Name.Length <= 64 ? c.Name : c.Name[..64] + "..."));
+        var names = string.Join(", ", columns.Take(50).Select(c => ProblemText.Clip(c.Name)));
         return columns.Count > 50 ? names + $" and {columns.Count - 50} more" : names;
     }
 
