@@ -29,6 +29,9 @@ public sealed class BlobPredictionLogSink : IPredictionLogSink
     private readonly StorageClients _clients;
     private readonly StorageNames _names;
     private readonly bool _compress;
+    private readonly int _maxChunk;
+    private readonly string _extension;
+    private readonly BlobHttpHeaders _headers;
     private readonly string _instance = (Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID") is { Length: > 0 } id ? id[..Math.Min(12, id.Length)] : Environment.MachineName.ToLowerInvariant()) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
     private readonly ConcurrentDictionary<PredictionLogSegment, int> _rollover = new();
     private readonly ConcurrentDictionary<string, bool> _created = new(StringComparer.Ordinal);
@@ -42,18 +45,20 @@ public sealed class BlobPredictionLogSink : IPredictionLogSink
         _clients = clients;
         _names = names;
         _compress = options.Value.Compression == PredictionLogCompression.Gzip;
+        _maxChunk = _compress ? MaxCompressedChunkBytes : MaxAppendBytes;
+        _extension = _compress ? PredictionLogFormat.GzipExtension : PredictionLogFormat.PlainExtension;
+        _headers = new BlobHttpHeaders { ContentType = _compress ? "application/gzip" : "application/x-ndjson" };
     }
 
     public async Task AppendAsync(PredictionLogSegment segment, ReadOnlyMemory<byte> jsonLines, CancellationToken cancellationToken)
     {
-        var maxChunk = _compress ? MaxCompressedChunkBytes : MaxAppendBytes;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var offset = 0;
             while (offset < jsonLines.Length)
             {
-                var length = ChunkLength(jsonLines.Span[offset..], maxChunk);
+                var length = ChunkLength(jsonLines.Span[offset..], _maxChunk);
                 await AppendChunkAsync(segment, jsonLines.Slice(offset, length), cancellationToken).ConfigureAwait(false);
                 offset += length;
             }
@@ -70,16 +75,14 @@ public sealed class BlobPredictionLogSink : IPredictionLogSink
     private async Task AppendChunkAsync(PredictionLogSegment segment, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
     {
         var content = _compress ? Compress(chunk) : chunk;
-        var extension = _compress ? PredictionLogFormat.GzipExtension : PredictionLogFormat.PlainExtension;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var number = _rollover.GetOrAdd(segment, 0);
-            var path = Prefix(segment.Model, segment.Version, segment.Hour) + string.Create(CultureInfo.InvariantCulture, $"{_instance}-{number:D4}{extension}");
+            var path = Prefix(segment.Model, segment.Version, segment.Hour) + string.Create(CultureInfo.InvariantCulture, $"{_instance}-{number:D4}{_extension}");
             var blob = _clients.Blobs.GetBlobContainerClient(_names.PredictionsContainer).GetAppendBlobClient(path);
             if (!_created.ContainsKey(path))
             {
-                var headers = new BlobHttpHeaders { ContentType = _compress ? "application/gzip" : "application/x-ndjson" };
-                await blob.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = headers }, cancellationToken).ConfigureAwait(false);
+                await blob.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = _headers }, cancellationToken).ConfigureAwait(false);
                 _created[path] = true;
             }
 
