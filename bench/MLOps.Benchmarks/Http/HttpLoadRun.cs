@@ -115,7 +115,7 @@ internal static class HttpLoadRun
         var result = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
         var use = CpuMeter.Between(before, cpu.Take()) with { JitCompiledMethods = JitInfo.GetCompiledMethodCount() - jitBefore };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores, {use.JitCompiledMethods} methods jitted"));
+            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores, {use.JitCompiledMethods} methods jitted, {PerRequest(use.ContextSwitches, result.Successes):F2} context switches and {PerRequest(use.AllocatedBytes, result.Successes):F0} B allocated per request, GC paused {use.GcPauseShare:P1}"));
         if (result.FirstFailure is not null)
         {
             Console.WriteLine($"    first failure: {result.FirstFailure}");
@@ -149,23 +149,30 @@ internal static class HttpLoadRun
         text.AppendLine();
         text.AppendLine("CPU during each measured run (average cores busy; the machine has " + Environment.ProcessorCount.ToString(inv) + "):");
         text.AppendLine();
-        text.AppendLine("| Concurrency | Round | Side | Requests OK | Bench process (servers + load generator) | Azurite | Other processes | Methods JIT-compiled during the run | Prediction-log rows shed |");
-        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| Concurrency | Round | Side | Requests OK | Bench process (servers + load generator) | Azurite | Other processes | Context switches per request (machine) | Allocated per request (process) | GC pauses (share of the run) | Methods JIT-compiled during the run | Prediction-log rows shed |");
+        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var level in rows)
         {
             for (var i = 0; i < level.Rounds.Count; i++)
             {
                 var r = level.Rounds[i];
-                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | bare | {r.Bare.Successes:N0} | {r.BareCpu.SelfCores:F2} | {r.BareCpu.AzuriteCores:F2} | {r.BareCpu.OtherCores:F2} | {r.BareCpu.JitCompiledMethods} | - |");
-                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | predict | {r.Predict.Successes:N0} | {r.PredictCpu.SelfCores:F2} | {r.PredictCpu.AzuriteCores:F2} | {r.PredictCpu.OtherCores:F2} | {r.PredictCpu.JitCompiledMethods} | {r.PredictionLogShed:N0} |");
+                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | bare | {r.Bare.Successes:N0} | {Usage(r.BareCpu, r.Bare.Successes)} | - |");
+                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | predict | {r.Predict.Successes:N0} | {Usage(r.PredictCpu, r.Predict.Successes)} | {r.PredictionLogShed:N0} |");
             }
         }
 
         text.AppendLine();
         text.AppendLine("\"Other processes\" is what the rest of the machine used meanwhile (builds, tests); well above 0 means the run was disturbed.");
+        text.AppendLine("Context switches are the whole machine's (/proc/stat), so they include the load generator's and Azurite's; allocations are this process's, so they include the load generator's (the same for both sides).");
 
         return text.ToString();
     }
+
+    private static string Usage(CpuUse use, long requests) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{use.SelfCores:F2} | {use.AzuriteCores:F2} | {use.OtherCores:F2} | {PerRequest(use.ContextSwitches, requests):F2} | {PerRequest(use.AllocatedBytes, requests) / 1024:F1} KiB | {use.GcPauseShare:P1} | {use.JitCompiledMethods}");
+
+    private static double PerRequest(long total, long requests) => requests > 0 ? (double)total / requests : double.NaN;
 
     private static string Errors(LevelResult level)
     {
