@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -68,9 +69,14 @@ public sealed class InferenceFunctions(
             }
         }
 
-        var ids = LogRows(name, number, rows, tensors, outputs);
-        metrics.RowsScored(name, number, rows);
-        return new InferResponse(name, number, id, ids, outputs);
+        // As for records: the answer needs only the ids, the log line is written once the answer is on its way.
+        var at = time.GetUtcNow();
+        var ids = PredictionLogQueue.NewIds(at, rows);
+        return new InferResponse(name, number, id, ids, outputs, () =>
+        {
+            LogRows(name, number, at, ids, tensors, outputs);
+            metrics.RowsScored(name, number, rows);
+        });
     });
 
     public Task<IResult> Metadata(HttpRequest request, string name, string? version) => runner.RunAsync(request, Role.Reader, async (_, ct) =>
@@ -166,12 +172,13 @@ public sealed class InferenceFunctions(
         return requested.ToHashSet(StringComparer.Ordinal);
     }
 
-    private string[] LogRows(string model, int version, int rows, IReadOnlyList<V2Tensor> inputs, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs)
+    private void LogRows(string model, int version, DateTimeOffset at, string[] ids, IReadOnlyList<V2Tensor> inputs, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs)
     {
         // Only tensors whose first dimension is the batch split into rows for the log.
+        var rows = ids.Length;
         var perRow = outputs.Where(o => o.Shape.Length > 0 && o.Shape[0] == rows).ToDictionary(o => o.Name, o => TensorValues.ToRows(o.Data, rows));
         var logged = new V2Inputs(inputs.Where(t => t.Shape.Length > 0 && t.Shape[0] == rows).ToDictionary(t => t.Name, t => TensorValues.ToRows(t.Data, rows)));
-        return log.Record(model, version, time.GetUtcNow(), logged, new ScoreResult { Rows = rows, OtherOutputs = perRow });
+        log.Append(model, version, at, ids, logged, new ScoreResult { Rows = rows, OtherOutputs = perRow });
     }
 
     private sealed class V2Inputs(Dictionary<string, object?[]> rows) : IPredictionInputs
@@ -189,13 +196,39 @@ public sealed class InferenceFunctions(
         }
     }
 
-    private sealed class InferResponse(string model, int version, string? id, string[] ids, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs) : IResult
+    /// <summary>The V2 answer, laid out first so that it goes out with a Content-Length; then the log line (<c>afterAnswer</c>).</summary>
+    /// <remarks>
+    /// <c>afterAnswer</c> runs whether or not the answer could be sent: the rows were scored either way.
+    /// </remarks>
+    private sealed class InferResponse(string model, int version, string? id, string[] ids, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs, Action afterAnswer) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.StatusCode = 200;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            await using var writer = new Utf8JsonWriter(httpContext.Response.BodyWriter);
+            try
+            {
+                var buffer = new ArrayBufferWriter<byte>(1024);
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    Write(writer);
+                }
+
+                var response = httpContext.Response;
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = "application/json; charset=utf-8";
+                response.ContentLength = buffer.WrittenCount;
+                response.BodyWriter.Write(buffer.WrittenSpan);
+
+                // A client that has gone away makes this a no-op rather than an exception.
+                await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                afterAnswer();
+            }
+        }
+
+        private void Write(Utf8JsonWriter writer)
+        {
             writer.WriteStartObject();
             writer.WriteString("model_name", model);
             writer.WriteString("model_version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -233,7 +266,6 @@ public sealed class InferenceFunctions(
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-            await writer.FlushAsync(httpContext.RequestAborted).ConfigureAwait(false);
         }
     }
 }

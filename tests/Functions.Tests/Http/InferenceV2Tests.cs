@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs.Models;
 using MLOps.Functions.Tests.Infrastructure;
 using MLOps.Samples;
 
@@ -40,6 +42,44 @@ public sealed class InferenceV2Tests(LocalHostFixture host)
         Assert.Equal([0.5, 1, 1.5, 2, 20, 40, 60, 510], outputs["features"]!["data"]!.AsArray().Select(d => d!.GetValue<double>()));
         Assert.Equal("INT64", outputs["id_sum"]!["datatype"]!.GetValue<string>());
         Assert.Equal([3L, 37L], outputs["id_sum"]!["data"]!.AsArray().Select(d => d!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Infer_Rows_AreLoggedUnderTheAnswersIdsAndTheAnswerHasALength()
+    {
+        var model = await TypedModel();
+
+        using var response = await host.Reader.PostJsonAsync($"/api/v2/models/{model}/infer", Request);
+        var answer = await response.ExpectAsync(HttpStatusCode.OK);
+
+        // Laid out before it is sent: one write with a Content-Length, not a chunked answer.
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.True(response.Content.Headers.ContentLength > 0, "The V2 answer has no Content-Length.");
+        var ids = answer["parameters"]!["prediction_ids"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
+        var container = host.Blobs.GetBlobContainerClient(host.Names.PredictionsContainer);
+        var lines = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        for (var attempt = 0; attempt < 100 && lines.Count < ids.Count; attempt++)
+        {
+            await Task.Delay(200);
+            lines.Clear();
+            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{model}/v1/", CancellationToken.None))
+            {
+                var content = await PredictionLogBlobs.ReadTextAsync(container, item.Name);
+                foreach (var line in content.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!))
+                {
+                    lines[line["predictionId"]!.GetValue<string>()] = line;
+                }
+            }
+        }
+
+        Assert.Equal(ids.ToHashSet(), lines.Keys.ToHashSet());
+        Assert.Equal([1, 2, 3, 4], lines[ids[0]]["inputs"]!["pixels"]!.AsArray().Select(v => v!.GetValue<int>()));
+        Assert.Equal([10, 20, 30, 255], lines[ids[1]]["inputs"]!["pixels"]!.AsArray().Select(v => v!.GetValue<int>()));
+
+        // A log line's outputs have the shape of a row of the records answer, where tensors other than label,
+        // probabilities and value sit under "outputs"; V2 rows have only such tensors.
+        Assert.Equal(3L, lines[ids[0]]["outputs"]!["outputs"]!["id_sum"]!.GetValue<long>());
+        Assert.Equal(37L, lines[ids[1]]["outputs"]!["outputs"]!["id_sum"]!.GetValue<long>());
     }
 
     [Fact]
