@@ -54,7 +54,7 @@ public static partial class RegistryRules
             {
                 if (key.Length is 0 or > 128 || value is null || value.Length > 512)
                 {
-                    errors.Add(new($"tags.{(key.Length > 64 ? key[..64] : key)}", null, "Tag names must be 1-128 characters and values at most 512 characters."));
+                    errors.Add(new($"tags.{ProblemText.Clip(key)}", null, "Tag names must be 1-128 characters and values at most 512 characters."));
                 }
             }
         }

@@ -176,7 +176,7 @@ public sealed class DriftFunctions(
                 }
                 else
                 {
-                    errors.Add(new(property.Name.Length > 64 ? property.Name[..64] : property.Name, i, "Unknown property; a record takes only predictionId and label."));
+                    errors.Add(new(ProblemText.Clip(property.Name), i, "Unknown property; a record takes only predictionId and label."));
                 }
             }
 

@@ -141,7 +141,7 @@ public sealed class InferenceFunctions(
 
                     break;
                 default:
-                    throw MLOpsException.Validation($"Unexpected property '{(p.Name.Length > 64 ? p.Name[..64] : p.Name)}' (or wrong type); a request has id, inputs, outputs and parameters.", [new(p.Name, null, "Unexpected.")]);
+                    throw MLOpsException.Validation($"Unexpected property '{ProblemText.Clip(p.Name)}' (or wrong type); a request has id, inputs, outputs and parameters.", [new(ProblemText.Clip(p.Name), null, "Unexpected.")]);
             }
         }
 

@@ -78,7 +78,7 @@ public sealed class PredictionFunctions(
             }
             else
             {
-                throw MLOpsException.Validation($"Unknown property '{(property.Name.Length > 64 ? property.Name[..64] : property.Name)}'; the body takes only 'inputs'.", [new(property.Name, null, "Unknown property.")]);
+                throw MLOpsException.Validation($"Unknown property '{ProblemText.Clip(property.Name)}'; the body takes only 'inputs'.", [new(ProblemText.Clip(property.Name), null, "Unknown property.")]);
             }
         }
 

@@ -1,3 +1,4 @@
+using MLOps.Domain.Problems;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -299,7 +300,7 @@ public sealed class CandidateEvaluator(
         {
             if (!index.TryGetValue(truth[r], out indexes[r]))
             {
-                return ([], [], [], $"the holdout has class '{(truth[r].Length <= 64 ? truth[r] : truth[r][..64])}', which the model does not predict");
+                return ([], [], [], $"the holdout has class '{ProblemText.Clip(truth[r])}', which the model does not predict");
             }
         }
 

@@ -71,6 +71,26 @@ public sealed class HostileInputTests(LocalHostFixture host)
         Assert.True((int)response.StatusCode is 400 or 404, $"{name}: {(int)response.StatusCode}");
     }
 
+    [Theory]
+    [InlineData("models/{model}/predict", "{\"inputs\":[],\"{name}\":1}")]
+    [InlineData("v2/models/{model}/infer", "{\"inputs\":[],\"{name}\":1}")]
+    [InlineData("models/{model}/feedback", "{\"predictionId\":\"x\",\"label\":1,\"{name}\":1}")]
+    public async Task UnknownProperty_WithAHugeName_IsNamedClippedInTheProblem(string route, string template)
+    {
+        var model = await SharedModelAsync();
+        var name = new string('p', 100_000);
+
+        using var response = await host.Admin.PostAsync(
+            "/api/" + route.Replace("{model}", model, StringComparison.Ordinal),
+            Json(template.Replace("{name}", name, StringComparison.Ordinal)));
+
+        var problem = await response.ExpectProblemAsync(System.Net.HttpStatusCode.BadRequest);
+        var text = problem.ToJsonString();
+        Assert.True(text.Length < 2_000, $"The problem quotes {text.Length} characters back: {text[..200]}...");
+        Assert.Contains(new string('p', 64) + "...", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('p', 65), text, StringComparison.Ordinal);
+    }
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static string? _model;
 
