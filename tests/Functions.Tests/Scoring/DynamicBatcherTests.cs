@@ -122,6 +122,43 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         Assert.Equal(0, batcher.Running);
     }
 
+    [Fact]
+    public async Task ScoreAsync_TheThreadThatQueuedAGroupStaysBusy_TheGroupStillRuns()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
+        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+        using var busy = new ManualResetEventSlim();
+
+        // The group of waiting requests goes to the queue of the thread whose run just ended; that thread then blocks
+        // (a long answer, say), and another thread has to take the group from it.
+        var occupying = Task.Run(() =>
+        {
+            var result = batcher.ScoreAsync(big);
+            busy.Wait(TimeSpan.FromSeconds(60));
+            return result;
+        });
+        SpinWait.SpinUntil(() => batcher.Running == 1 || occupying.IsCompleted, TimeSpan.FromSeconds(30));
+        Assert.False(occupying.IsCompleted, "The occupying run ended before the request could wait for it.");
+        var waited = batcher.ScoreAsync(Batch(schema, 1, seed: 1)).AsTask();
+
+        try
+        {
+            var answered = await Task.WhenAny(waited, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.True(answered == waited, "The waiting request was not scored while the thread that queued its group stayed busy.");
+            Assert.False(occupying.IsCompleted);
+            Assert.Equal(1, (await waited).Rows);
+        }
+        finally
+        {
+            busy.Set();
+        }
+
+        await occupying;
+    }
+
     // A request scored at once throws at the call; one that waited for a combined run faults its task. Both are failures.
     private static Task<ScoreResult> Call(DynamicBatcher batcher, FeatureBatch batch)
     {
