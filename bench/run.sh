@@ -7,7 +7,7 @@
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
 #   handler  BenchmarkDotNet, in-process: the predict function on a DefaultHttpContext (no sockets) vs a bare handler
 #            writing a constant answer, then each step of the function against the whole; report to docs/benchmarks/handler-latest.md
-#   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint, alternating in 3 rounds, at
+#   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint, alternating in 7 rounds, at
 #            concurrency 1, 16 and 64; the table is written to docs/benchmarks/http-latest.md. It starts an Azurite of its
 #            own (in memory, free ports), so the shared one's data and background work do not count against predict
 #   drift    a drift check over 1,000,000 prediction-log rows x 20 features against a stored reference profile, read

@@ -18,7 +18,7 @@ internal sealed class CpuMeter(int? azuritePid)
         azuritePid is { } pid ? ProcessTicks(pid.ToString(CultureInfo.InvariantCulture)) : 0,
         MachineTicks(),
         ContextSwitches(),
-        new GcTotals(GC.CollectionCount(0), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes()));
+        new GcTotals(GC.CollectionCount(0), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true)));
 
     public static CpuUse Between(CpuSnapshot a, CpuSnapshot b)
     {

@@ -12,6 +12,9 @@ internal static class HttpLoadRun
     /// <summary>The issue's target: predict throughput at least this share of the bare endpoint's.</summary>
     public const double TargetRatio = 0.60;
 
+    /// <summary>Unmeasured load on a side before each of its rounds, after the other side's round.</summary>
+    private static readonly TimeSpan LeadIn = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A settling round that JIT-compiles fewer methods than this counts as steady state.</summary>
     private const int SettledMethodsPerRound = 25;
 
@@ -40,13 +43,34 @@ internal static class HttpLoadRun
         var rows = new List<LevelResult>();
         foreach (var concurrency in settings.Levels)
         {
+            // One client per side for the whole level: its connections stay open between rounds, so after the first
+            // warm-up a round measures the server and not connection set-up.
+            using var bareClient = LoadGenerator.CreateClient(bare.BaseAddress, concurrency, served.Key);
+            using var predictClient = LoadGenerator.CreateClient(served.BaseAddress, concurrency, served.Key);
+            var bareSide = new Side("bare", bareClient, BareEndpoint.Path);
+            var predictSide = new Side("predict", predictClient, ServedModel.PredictPath);
+            await WarmAsync(bareSide, body, concurrency, settings.Warmup, settings, cancellationToken).ConfigureAwait(false);
+            await WarmAsync(predictSide, body, concurrency, settings.Warmup, settings, cancellationToken).ConfigureAwait(false);
+
             var rounds = new List<RoundResult>();
             for (var round = 1; round <= settings.Rounds; round++)
             {
-                var bareResult = await MeasureSideAsync("bare", bare.BaseAddress, BareEndpoint.Path, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                // The order flips every round, so a drift of the machine over the level counts against both sides alike.
+                var predictFirst = round % 2 == 0;
+                (LoadResult Load, CpuUse Cpu) bareResult, predictResult;
                 var droppedBefore = served.PredictionLogDropped;
-                var predictResult = await MeasureSideAsync("predict", served.BaseAddress, ServedModel.PredictPath, served.Key, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
-                rounds.Add(new RoundResult(bareResult.Load, bareResult.Cpu, predictResult.Load, predictResult.Cpu, served.PredictionLogDropped - droppedBefore));
+                if (predictFirst)
+                {
+                    predictResult = await MeasureSideAsync(predictSide, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                    bareResult = await MeasureSideAsync(bareSide, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    bareResult = await MeasureSideAsync(bareSide, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                    predictResult = await MeasureSideAsync(predictSide, body, concurrency, settings, cpu, cancellationToken).ConfigureAwait(false);
+                }
+
+                rounds.Add(new RoundResult(bareResult.Load, bareResult.Cpu, predictResult.Load, predictResult.Cpu, served.PredictionLogDropped - droppedBefore, predictFirst));
             }
 
             rows.Add(new LevelResult(concurrency, rounds));
@@ -95,27 +119,35 @@ internal static class HttpLoadRun
         Console.WriteLine($"  settling: the JIT was still compiling after {settings.Settle.TotalSeconds:F0} s; the first levels may include some of it.");
     }
 
-    private static async Task<(LoadResult Load, CpuUse Cpu)> MeasureSideAsync(
-        string side, Uri baseAddress, string path, string key, byte[] body, int concurrency, HttpLoadSettings settings, CpuMeter cpu, CancellationToken cancellationToken)
+    private sealed record Side(string Name, HttpClient Client, string Path);
+
+    private static async Task WarmAsync(Side side, byte[] body, int concurrency, TimeSpan duration, HttpLoadSettings settings, CancellationToken cancellationToken)
     {
-        using var client = LoadGenerator.CreateClient(baseAddress, concurrency, key);
-        if (settings.Warmup > TimeSpan.Zero)
+        if (duration <= TimeSpan.Zero)
         {
-            var warm = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Warmup, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
-            if (warm.FailureCount > 0)
-            {
-                Console.WriteLine($"  warm-up {side} c={concurrency}: {warm.FailureCount} failures, first: {warm.FirstFailure}");
-            }
+            return;
         }
 
+        var warm = await LoadGenerator.RunAsync(side.Client, side.Path, body, concurrency, duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+        if (warm.FailureCount > 0)
+        {
+            Console.WriteLine($"  warm-up {side.Name} c={concurrency}: {warm.FailureCount} failures, first: {warm.FirstFailure}");
+        }
+    }
+
+    private static async Task<(LoadResult Load, CpuUse Cpu)> MeasureSideAsync(
+        Side side, byte[] body, int concurrency, HttpLoadSettings settings, CpuMeter cpu, CancellationToken cancellationToken)
+    {
+        // A short unmeasured lead-in on the already open connections: the other side ran until a moment ago.
+        await WarmAsync(side, body, concurrency, LeadIn, settings, cancellationToken).ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = cpu.Take();
         var jitBefore = JitInfo.GetCompiledMethodCount();
-        var result = await LoadGenerator.RunAsync(client, path, body, concurrency, settings.Duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
+        var result = await LoadGenerator.RunAsync(side.Client, side.Path, body, concurrency, settings.Duration, settings.MaxRequests, cancellationToken).ConfigureAwait(false);
         var use = CpuMeter.Between(before, cpu.Take()) with { JitCompiledMethods = JitInfo.GetCompiledMethodCount() - jitBefore };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {side,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores, {use.JitCompiledMethods} methods jitted, {PerRequest(use.ContextSwitches, result.Successes):F2} context switches and {PerRequest(use.AllocatedBytes, result.Successes):F0} B allocated per request, GC paused {use.GcPauseShare:P1}"));
+            $"  {side.Name,-7} c={concurrency,-3} {result.RequestsPerSecond,9:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  ok {result.Successes}  failed {result.FailureCount}  cpu: bench {use.SelfCores:F2} azurite {use.AzuriteCores:F2} machine {use.MachineCores:F2} cores, {use.JitCompiledMethods} methods jitted, {PerRequest(use.ContextSwitches, result.Successes):F2} context switches and {PerRequest(use.AllocatedBytes, result.Successes):F0} B allocated per request, GC paused {use.GcPauseShare:P1}"));
         if (result.FirstFailure is not null)
         {
             Console.WriteLine($"    first failure: {result.FirstFailure}");
@@ -132,18 +164,18 @@ internal static class HttpLoadRun
         text.AppendLine();
         text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}.");
         text.AppendLine(inv, $"- Before the first level both endpoints are driven (up to {settings.Settle.TotalSeconds:F0} s) until the JIT has stopped compiling, so that neither side measures tiered compilation.");
-        text.AppendLine(inv, $"- Each level: {settings.Rounds} rounds of bare then predict, each side {settings.Warmup.TotalSeconds:F0} s warm-up, then a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests); HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1. The ratio is the median of the rounds' ratios (each predict run against the bare run just before it), with the lowest and highest; req/s and latencies are those of the median round.");
+        text.AppendLine(inv, $"- Each level: one client per side for the whole level (HttpClient with SocketsHttpHandler, MaxConnectionsPerServer = concurrency, HTTP/1.1 on 127.0.0.1), each side warmed for {settings.Warmup.TotalSeconds:F0} s, then {settings.Rounds} rounds of a bare and a predict run, in flipped order every other round; each run is a closed loop for {settings.Duration.TotalSeconds:F0} s (capped at {settings.MaxRequests:N0} requests) after a {LeadIn.TotalSeconds:F1} s unmeasured lead-in. The ratio is the median of the rounds' ratios (each predict run against the bare run of its round), with the lowest and highest, and the pooled ratio of all predict requests to all bare requests of the level; req/s and latencies are those of the median round.");
         text.AppendLine(inv, $"- Predict: `POST /api/models/churn/predict` on the real local host (LocalFunctionsHost, champion alias, API key check, prediction log to Azurite {(settings.PredictionLog ? "on" : "OFF")}). Bare: `app.MapPost(\"/const\", () => Results.Text(json))` answering a captured prediction answer. Both get the same {requestBytes}-byte body and key header; answers are {answerBytes} bytes.");
         text.AppendLine(inv, $"- Both servers, the load generator and Azurite share the same {Environment.ProcessorCount} cores, the same for both sides: the numbers compare the two paths, they are not the capacity of a dedicated server. Log level {settings.LogLevel} on both servers.");
         text.AppendLine("- Only HTTP 200 counts as success; any other status or transport error is an error.");
         text.AppendLine();
-        text.AppendLine("| Concurrency | Ratio (predict/bare), median of rounds | Lowest-highest round | Bare req/s | Predict req/s | Bare p50/p99 ms | Predict p50/p99 ms | Errors |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| Concurrency | Ratio (predict/bare), median of rounds | Lowest-highest round | Pooled ratio | Bare req/s | Predict req/s | Bare p50/p99 ms | Predict p50/p99 ms | Errors |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var level in rows)
         {
             var r = level.Median;
             text.AppendLine(inv,
-                $"| {level.Concurrency} | {level.MedianRatio:P0} {(level.MedianRatio >= TargetRatio ? "(met)" : "(below 60%)")} | {level.Rounds.Min(x => x.Ratio):P0}-{level.Rounds.Max(x => x.Ratio):P0} | {r.Bare.RequestsPerSecond:F0} | {r.Predict.RequestsPerSecond:F0} | {r.Bare.P50Ms:F3} / {r.Bare.P99Ms:F3} | {r.Predict.P50Ms:F3} / {r.Predict.P99Ms:F3} | {Errors(level)} |");
+                $"| {level.Concurrency} | {level.MedianRatio:P0} {(level.MedianRatio >= TargetRatio ? "(met)" : "(below 60%)")} | {level.Rounds.Min(x => x.Ratio):P0}-{level.Rounds.Max(x => x.Ratio):P0} | {level.PooledRatio:P0} | {r.Bare.RequestsPerSecond:F0} | {r.Predict.RequestsPerSecond:F0} | {r.Bare.P50Ms:F3} / {r.Bare.P99Ms:F3} | {r.Predict.P50Ms:F3} / {r.Predict.P99Ms:F3} | {Errors(level)} |");
         }
 
         text.AppendLine();
@@ -156,8 +188,10 @@ internal static class HttpLoadRun
             for (var i = 0; i < level.Rounds.Count; i++)
             {
                 var r = level.Rounds[i];
-                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | bare | {r.Bare.Successes:N0} | {Usage(r.BareCpu, r.Bare.Successes)} | - |");
-                text.AppendLine(inv, $"| {level.Concurrency} | {i + 1} | predict | {r.Predict.Successes:N0} | {Usage(r.PredictCpu, r.Predict.Successes)} | {r.PredictionLogShed:N0} |");
+                var bareLine = string.Create(inv, $"| {level.Concurrency} | {i + 1} | bare | {r.Bare.Successes:N0} | {Usage(r.BareCpu, r.Bare.Successes)} | - |");
+                var predictLine = string.Create(inv, $"| {level.Concurrency} | {i + 1} | predict | {r.Predict.Successes:N0} | {Usage(r.PredictCpu, r.Predict.Successes)} | {r.PredictionLogShed:N0} |");
+                text.AppendLine(r.PredictFirst ? predictLine : bareLine);
+                text.AppendLine(r.PredictFirst ? bareLine : predictLine);
             }
         }
 
@@ -170,7 +204,10 @@ internal static class HttpLoadRun
 
     private static string Usage(CpuUse use, long requests) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{use.SelfCores:F2} | {use.AzuriteCores:F2} | {use.OtherCores:F2} | {PerRequest(use.ContextSwitches, requests):F2} | {PerRequest(use.AllocatedBytes, requests) / 1024:F1} KiB | {use.GcPauseShare:P1} | {use.JitCompiledMethods}");
+        $"{use.SelfCores:F2} | {use.AzuriteCores:F2} | {use.OtherCores:F2} | {PerRequest(use.ContextSwitches, requests):F2} | {Allocated(use.AllocatedBytes, requests)} | {use.GcPauseShare:P1} | {use.JitCompiledMethods}");
+
+    // The runtime's allocated-bytes counter has been seen to step back once in a run of server GC; no figure then.
+    private static string Allocated(long bytes, long requests) => bytes >= 0 && requests > 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / requests:F1} KiB") : "-";
 
     private static double PerRequest(long total, long requests) => requests > 0 ? (double)total / requests : double.NaN;
 
@@ -198,7 +235,7 @@ internal static class HttpLoadRun
         }
     }
 
-    private sealed record RoundResult(LoadResult Bare, CpuUse BareCpu, LoadResult Predict, CpuUse PredictCpu, long PredictionLogShed)
+    private sealed record RoundResult(LoadResult Bare, CpuUse BareCpu, LoadResult Predict, CpuUse PredictCpu, long PredictionLogShed, bool PredictFirst)
     {
         public double Ratio => Bare.RequestsPerSecond > 0 ? Predict.RequestsPerSecond / Bare.RequestsPerSecond : double.NaN;
     }
@@ -209,5 +246,8 @@ internal static class HttpLoadRun
         public RoundResult Median => Rounds.OrderBy(r => r.Ratio).ElementAt((Rounds.Count - 1) / 2);
 
         public double MedianRatio => Median.Ratio;
+
+        /// <summary>All predict requests of the level against all bare ones (every run lasts the same time).</summary>
+        public double PooledRatio => Rounds.Sum(r => r.Bare.RequestsPerSecond) is > 0 and var bare ? Rounds.Sum(r => r.Predict.RequestsPerSecond) / bare : double.NaN;
     }
 }

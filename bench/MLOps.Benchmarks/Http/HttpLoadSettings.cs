@@ -7,16 +7,18 @@ namespace MLOps.Benchmarks.Http;
 internal sealed record HttpLoadSettings
 {
     public const string Usage =
-        "http [--seconds 6] [--rounds 3] [--warmup 2] [--settle 30] [--levels 1,16,64] [--max-requests 2000000] [--out docs/benchmarks/http-latest.md]\n" +
+        "http [--seconds 3] [--rounds 7] [--warmup 2] [--settle 30] [--levels 1,16,64] [--max-requests 2000000] [--out docs/benchmarks/http-latest.md]\n" +
         "     [--prediction-log on|off] [--log-level Warning]";
 
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(6);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// Bare and predict runs alternate this many times per level, and the report gives the median of the rounds'
-    /// ratios with their spread: one bare run on its own moves by up to 25% between runs on a shared 2-core machine.
+    /// ratios with their spread: one bare run on its own moves by up to 25% between runs on a shared 2-core machine,
+    /// and both sides switch between a fast and a slow mode within one process, so many short rounds give a steadier
+    /// median than a few long ones.
     /// </summary>
-    public int Rounds { get; init; } = 3;
+    public int Rounds { get; init; } = 7;
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
