@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace MLOps.Functions.Telemetry;
 
@@ -8,7 +10,7 @@ public sealed class MLOpsMetrics : IDisposable
     public const string MeterName = "MLOps";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _rowsScored;
+    private readonly ConcurrentDictionary<(string Model, int Version), StrongBox<long>> _rowsScored = new();
     private readonly Counter<long> _logRowsDropped;
     private readonly Counter<long> _logRowsWritten;
     private readonly Counter<long> _logWriteFailures;
@@ -25,7 +27,9 @@ public sealed class MLOpsMetrics : IDisposable
     public MLOpsMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _rowsScored = _meter.CreateCounter<long>("mlops.prediction.rows", "{row}", "Rows scored");
+        // Observed when metrics are collected rather than recorded per request: a counter with tags costs a lookup of
+        // the tag set in every listener on each Add, which the load run showed at several percent of a single-row predict.
+        _meter.CreateObservableCounter("mlops.prediction.rows", ObserveRowsScored, "{row}", "Rows scored, by model and version");
         _logRowsDropped = _meter.CreateCounter<long>("mlops.prediction_log.dropped", "{row}", "Scored rows not logged because the buffer was full");
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
@@ -42,8 +46,20 @@ public sealed class MLOpsMetrics : IDisposable
     /// <summary>Rows shed since start, for health reporting and tests.</summary>
     public long PredictionLogDropped => Interlocked.Read(ref _droppedTotal);
 
-    public void RowsScored(string model, int version, int rows) =>
-        _rowsScored.Add(rows, new("model", model), new("version", version));
+    /// <summary>Adds scored rows to the model version's total (metric <c>mlops.prediction.rows</c>); cheap enough for every request.</summary>
+    public void RowsScored(string model, int version, int rows)
+    {
+        var total = _rowsScored.GetOrAdd((model, version), static _ => new StrongBox<long>());
+        Interlocked.Add(ref total.Value, rows);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveRowsScored()
+    {
+        foreach (var ((model, version), total) in _rowsScored)
+        {
+            yield return new Measurement<long>(Interlocked.Read(ref total.Value), new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
+        }
+    }
 
     public void PredictionLogDroppedRows(int rows)
     {
