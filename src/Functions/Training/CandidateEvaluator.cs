@@ -1,9 +1,9 @@
-using MLOps.Domain.Problems;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using MLOps.Domain.Evaluation;
 using MLOps.Domain.Features;
+using MLOps.Domain.Problems;
 using MLOps.Domain.Profiles;
 using MLOps.Domain.Registry;
 using MLOps.Domain.Signatures;
