@@ -16,7 +16,7 @@ namespace MLOps.Functions.Scoring;
 /// runs of the predict endpoint before and after this change went from 24-28k to 30k req/s at 16 concurrent requests
 /// and from 29-31k to 37k at 64; docs/benchmarks.md). A group is queued on the local queue of the thread whose run
 /// just ended, which picks it up once its own request has answered (in one process, alternating with the global
-/// queue at 16 concurrent requests: 27-32k against 26-28k req/s, 1.7-2.0 against 2.0-2.3 context switches per
+/// queue at 16 concurrent requests: 28-32k against 26-28k req/s, 1.7-2.0 against 2.0-2.3 context switches per
 /// request; docs/benchmarks.md).
 /// </para>
 /// <para>

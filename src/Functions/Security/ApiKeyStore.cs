@@ -9,13 +9,16 @@ namespace MLOps.Functions.Security;
 
 /// <summary>Checks the <c>x-functions-key</c> header against the configured keys and says who is calling.</summary>
 /// <remarks>
-/// Keys are held only as SHA-256 hashes and compared hash to hash with a fixed-time comparison,
-/// so neither memory dumps nor response timing reveal a key. The key itself is never logged.
+/// This store keeps keys only as SHA-256 hashes and compares hash to hash in fixed time, so response timing does not
+/// reveal a key and nothing it holds is one; the configured values themselves stay in the app's configuration, as
+/// every setting does (keep them in Key Vault references or the environment, never in files of the repository).
+/// A presented key is hashed on the stack and its bytes wiped. No key is ever logged.
 /// </remarks>
 public sealed class ApiKeyStore
 {
     public const string HeaderName = "x-functions-key";
     private const int MinKeyLength = 16;
+    private const int MaxPresentedKeyLength = 512;
 
     private readonly List<(byte[] Hash, Principal Principal)> _keys = [];
 
@@ -93,8 +96,6 @@ public sealed class ApiKeyStore
 
         return found;
     }
-
-    private const int MaxPresentedKeyLength = 512;
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }
