@@ -50,7 +50,11 @@ public static class LocalFunctionsHost
             var problem = ProblemResults.Status(500, "Internal server error.", "The server failed to process the request.", context.Request);
             await problem.ExecuteAsync(context).ConfigureAwait(false);
         }));
-        app.UseStatusCodePages();
+
+        // No UseStatusCodePages: every function answers its errors as problem documents itself (FunctionRunner, the
+        // fallback below), as it must under the Azure host, which has no such net. A net here would turn a bare status
+        // into a problem locally while Azure sent it empty, and it cost about 5% of single-row predict throughput at
+        // one request at a time (docs/benchmarks.md). HostileInputTests checks every function's error answers.
         app.MapFunctionCatalog();
         return app;
     }
