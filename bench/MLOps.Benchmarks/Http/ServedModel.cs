@@ -95,12 +95,12 @@ internal sealed class ServedModel : IAsyncDisposable
         {
             var storage = _app.Services.GetRequiredService<StorageClients>();
             var names = _app.Services.GetRequiredService<StorageNames>();
-            foreach (var container in names.Containers)
+            foreach (var container in names.Containers.Concat(names.LocalHostContainers))
             {
                 await storage.Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync().ConfigureAwait(false);
             }
 
-            foreach (var table in names.Tables)
+            foreach (var table in names.Tables.Concat(names.LocalHostTables))
             {
                 await storage.Tables.DeleteTableAsync(table).ConfigureAwait(false);
             }

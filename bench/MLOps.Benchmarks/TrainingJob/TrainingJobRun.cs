@@ -235,12 +235,12 @@ public static class TrainingJobRun
         // Leave Azurite as it was: this run's containers, tables and queues all carry its prefix.
         var clients = app.Services.GetRequiredService<StorageClients>();
         var names = app.Services.GetRequiredService<StorageNames>();
-        foreach (var container in names.Containers)
+        foreach (var container in names.Containers.Concat(names.LocalHostContainers))
         {
             await clients.Blobs.DeleteBlobContainerAsync(container).ConfigureAwait(false);
         }
 
-        foreach (var table in names.Tables)
+        foreach (var table in names.Tables.Concat(names.LocalHostTables))
         {
             await clients.Tables.DeleteTableAsync(table).ConfigureAwait(false);
         }

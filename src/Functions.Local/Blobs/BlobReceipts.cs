@@ -30,6 +30,9 @@ public sealed class BlobReceipts(StorageClients clients, StorageNames names)
 {
     private TableClient Table => clients.Tables.GetTableClient(names.BlobReceiptsTable);
 
+    /// <summary>Creates the receipts table if it is missing: it belongs to the local host, so the shared start-up does not.</summary>
+    public Task EnsureTableAsync(CancellationToken cancellationToken) => clients.Tables.CreateTableIfNotExistsAsync(names.BlobReceiptsTable, cancellationToken);
+
     /// <summary>The row key of a blob version: a hash of the name (which may hold characters keys cannot) and the ETag.</summary>
     public static string KeyOf(string blobName, string etag) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blobName)))[..40] + "-" + etag.Trim('"');

@@ -44,9 +44,27 @@ public sealed partial class BlobTriggerScanner(
             return;
         }
 
+        var receiptsReady = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var function in FunctionCatalog.Blobs)
+            if (!receiptsReady)
+            {
+                try
+                {
+                    await receipts.EnsureTableAsync(stoppingToken).ConfigureAwait(false);
+                    receiptsReady = true;
+                }
+                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+                {
+                    LogScanFailed(logger, "(receipts table)", ex.Message);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            foreach (var function in receiptsReady ? FunctionCatalog.Blobs : [])
             {
                 try
                 {

@@ -49,8 +49,20 @@ public sealed class StorageNames(IOptions<StorageOptions> options)
     /// <summary>A container, table or queue name with the configured prefix, for names that come from the function catalog.</summary>
     public string Prefixed(string name) => _prefix + name;
 
+    /// <summary>The containers the functions use under either host; created at start-up (<see cref="StorageInitializer"/>).</summary>
     public IEnumerable<string> Containers =>
-        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer, LocksContainer];
+        [ModelsContainer, PredictionsContainer, DatasetsContainer, ReferenceContainer, ReportsContainer, QuarantineContainer];
 
-    public IEnumerable<string> Tables => [BlobReceiptsTable, ValidationsTable, DatasetVersionsTable, RegistryTable, DriftTable, FeedbackTable];
+    /// <summary>The tables the functions use under either host; created at start-up (<see cref="StorageInitializer"/>).</summary>
+    public IEnumerable<string> Tables => [ValidationsTable, DatasetVersionsTable, RegistryTable, DriftTable, FeedbackTable];
+
+    /// <summary>
+    /// The local host's stand-ins for what the Functions host keeps in storage of its own (timer locks, blob receipts):
+    /// created by the local timer scheduler and blob-trigger scanner when they start, never by the Azure host.
+    /// Listed here for whoever cleans a storage prefix up.
+    /// </summary>
+    public IEnumerable<string> LocalHostContainers => [LocksContainer];
+
+    /// <inheritdoc cref="LocalHostContainers"/>
+    public IEnumerable<string> LocalHostTables => [BlobReceiptsTable];
 }
