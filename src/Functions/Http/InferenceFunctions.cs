@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -196,38 +195,11 @@ public sealed class InferenceFunctions(
         }
     }
 
-    /// <summary>The V2 answer, laid out first so that it goes out with a Content-Length; then the log line (<c>afterAnswer</c>).</summary>
-    /// <remarks>
-    /// <c>afterAnswer</c> runs whether or not the answer could be sent: the rows were scored either way.
-    /// </remarks>
-    private sealed class InferResponse(string model, int version, string? id, string[] ids, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs, Action afterAnswer) : IResult
+    /// <summary>The V2 answer (<see cref="BufferedJsonAnswer"/>), then its log line (<c>afterAnswer</c>).</summary>
+    private sealed class InferResponse(string model, int version, string? id, string[] ids, List<(string Name, string Datatype, long[] Shape, Array Data)> outputs, Action afterAnswer)
+        : BufferedJsonAnswer(afterAnswer)
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            try
-            {
-                var buffer = new ArrayBufferWriter<byte>(1024);
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    Write(writer);
-                }
-
-                var response = httpContext.Response;
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/json; charset=utf-8";
-                response.ContentLength = buffer.WrittenCount;
-                response.BodyWriter.Write(buffer.WrittenSpan);
-
-                // A client that has gone away makes this a no-op rather than an exception.
-                await response.BodyWriter.FlushAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                afterAnswer();
-            }
-        }
-
-        private void Write(Utf8JsonWriter writer)
+        internal override void Write(Utf8JsonWriter writer)
         {
             writer.WriteStartObject();
             writer.WriteString("model_name", model);
