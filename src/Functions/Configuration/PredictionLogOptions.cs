@@ -33,8 +33,8 @@ public sealed class PredictionLogOptions
     /// <summary>How log blobs are stored: <see cref="PredictionLogCompression.Gzip"/> (<c>.jsonl.gz</c>, the default) or <see cref="PredictionLogCompression.None"/> (<c>.jsonl</c>).</summary>
     /// <remarks>
     /// Log lines of a tabular model compress about fivefold at gzip's fastest level (5,000 churn rows: 1.55 MB to 0.29 MB),
-    /// which divides storage, the bytes of every append and the drift check's downloads by that much; in HTTP load runs
-    /// before and after (docs/benchmarks.md) the emulator's CPU for the log fell from 0.20 to 0.05-0.08 cores.
+    /// which divides storage, the bytes of every append and the drift check's downloads by that much (and the emulator's
+    /// CPU, which checksums every appended byte; docs/benchmarks.md).
     /// Compression happens in the background writer, never on the request path. The drift check and feedback read both
     /// forms, so changing this leaves older blobs readable.
     /// </remarks>

@@ -12,12 +12,10 @@ namespace MLOps.Functions.Scoring;
 /// waits, and when a slot frees, all waiting requests (up to <c>maxRows</c> rows) are scored in one combined run and
 /// each gets its own rows back. This is the dynamic batching of Triton and KServe, without their fixed wait window.
 /// The thread that ran the group hands the slot on first and then lets each of its requests go on inline (the rest
-/// of the function and the answer), which saves a thread-pool hand-off and wake-up per request (on 2 cores, load
-/// runs of the predict endpoint before and after this change went from 24-28k to 30k req/s at 16 concurrent requests
-/// and from 29-31k to 37k at 64; docs/benchmarks.md). A group is queued on the local queue of the thread whose run
-/// just ended, which picks it up once its own request has answered (in one process, alternating with the global
-/// queue at 16 concurrent requests: 28-32k against 26-28k req/s, 1.7-2.0 against 2.0-2.3 context switches per
-/// request; docs/benchmarks.md).
+/// of the function and the answer), which saves a thread-pool hand-off and wake-up per request. A group is queued on
+/// the local queue of the thread whose run just ended, which picks it up once its own request has answered (in one
+/// process alternating it with the global queue at 16 concurrent requests: 28-32k against 26-28k req/s in the same
+/// rounds; docs/benchmarks.md).
 /// </para>
 /// <para>
 /// Requests are combined only when they use the same feature schema instance (the version's own), so columns line
