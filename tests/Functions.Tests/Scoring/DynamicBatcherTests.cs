@@ -25,6 +25,17 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         return RecordBatchParser.Parse(document.RootElement, schema, 1000);
     }
 
+    /// <summary>A 200,000-row batch: its run holds the only slot long enough for other requests to queue behind it.</summary>
+    private static FeatureBatch Occupying(FeatureSchema schema) =>
+        DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+
+    /// <summary>Waits until <paramref name="run"/> holds the batcher's slot; fails if it ended before anyone could queue.</summary>
+    private static void WaitUntilRunning(DynamicBatcher batcher, Task run)
+    {
+        SpinWait.SpinUntil(() => batcher.Running == 1 || run.IsCompleted, TimeSpan.FromSeconds(30));
+        Assert.False(run.IsCompleted, "The occupying run ended before the request could wait for it.");
+    }
+
     [Fact]
     public async Task ScoreAsync_RequestsArrivingWhileTheSlotIsBusy_AreCombinedAndAnsweredAsAlone()
     {
@@ -34,7 +45,7 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
         var batches = Enumerable.Range(0, 300).Select(i => Batch(schema, 1 + (i % 3), seed: i)).ToList();
         var alone = batches.Select(b => scorer.Score(lease.Session, b)).ToList();
-        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+        var big = Occupying(schema);
 
         // The only run slot is taken by a 200,000-row run; everything asked meanwhile has to wait and be combined.
         var occupying = Task.Run(() => batcher.ScoreAsync(big).AsTask());
@@ -101,12 +112,11 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         using var _ = lease;
         var scorer = new Scorer();
         var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
-        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+        var big = Occupying(schema);
         var next = Batch(schema, 1, seed: 2);
 
         var occupying = Task.Run(() => batcher.ScoreAsync(big).AsTask());
-        SpinWait.SpinUntil(() => batcher.Running == 1 || occupying.IsCompleted, TimeSpan.FromSeconds(30));
-        Assert.False(occupying.IsCompleted, "The occupying run ended before the request could wait for it.");
+        WaitUntilRunning(batcher, occupying);
 
         // The waiting request's continuation runs on the thread that scored its group and, like a handler that
         // scores again, needs the slot itself: it may only run once the slot has been handed on.
@@ -129,7 +139,7 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         using var _ = lease;
         var scorer = new Scorer();
         var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
-        var big = DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
+        var big = Occupying(schema);
         using var busy = new ManualResetEventSlim();
 
         // The group of waiting requests goes to the queue of the thread whose run just ended; that thread then blocks
@@ -140,8 +150,7 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
             busy.Wait(TimeSpan.FromSeconds(60));
             return result;
         });
-        SpinWait.SpinUntil(() => batcher.Running == 1 || occupying.IsCompleted, TimeSpan.FromSeconds(30));
-        Assert.False(occupying.IsCompleted, "The occupying run ended before the request could wait for it.");
+        WaitUntilRunning(batcher, occupying);
         var waited = batcher.ScoreAsync(Batch(schema, 1, seed: 1)).AsTask();
 
         try
