@@ -36,7 +36,6 @@ public static class LocalFunctionsHost
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
-        builder.Services.AddProblemDetails();
         builder.AddMLOps();
         builder.Services.AddSingleton<TimerScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
