@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the prediction-path benchmarks in Release and keeps their reports under docs/benchmarks/.
 #
-#   ./bench/run.sh [scoring|handler|http|validation|drift|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
+#   ./bench/run.sh [scoring|scoring-cold|handler|http|validation|drift|training|trainjob|all] [-- extra options for that run, e.g. --seconds 5]
 #
 #   scoring  BenchmarkDotNet, in-process: raw InferenceSession.Run vs Scorer.Score (+ record parsing) on 1000 and 1 rows;
 #            its GitHub-flavoured report is copied to docs/benchmarks/scoring-latest.md
+#   scoring-cold  console run, in-process: one-row Scorer.Score vs raw InferenceSession.Run, each call timed alone, warm
+#            and after evicting 2 MiB (the L2) or 48 MiB (past the L3) of cache; what a served request pays when the HTTP
+#            stack has run in between (half a minute); written to docs/benchmarks/scoring-cold-latest.md
 #   handler  BenchmarkDotNet, in-process: the predict function on a DefaultHttpContext (no sockets) vs a bare handler
 #            writing a constant answer, then each step of the function against the whole; report to docs/benchmarks/handler-latest.md
 #   http     loopback load run: single-row POST predict on the real local host vs a bare Kestrel endpoint, alternating in 7 rounds, at
@@ -23,7 +26,7 @@
 #   trainjob the passes of a training job (prepare, train, evaluate, register) over a generated ~100 MB CSV in Azurite,
 #            each timed against a plain streaming read (with SHA-256) of the same blob, with peak heap and working set;
 #            written to docs/benchmarks/trainjob-latest.md (not part of 'all')
-#   all      scoring, handler and http (the default; validation, drift, training and trainjob run only when asked)
+#   all      scoring, scoring-cold, handler and http (the default; validation, drift, training and trainjob run only when asked)
 #
 # Starts Azurite with ./azurite.sh when it does not answer, and stops it at the end only if this script started it.
 set -euo pipefail
@@ -35,9 +38,9 @@ shift || true
 if [[ "${1:-}" == "--" ]]; then shift; fi
 
 case "$WHICH" in
-  scoring | handler | http | validation | drift | training | trainjob | all) ;;
+  scoring | scoring-cold | handler | http | validation | drift | training | trainjob | all) ;;
   -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, handler, http, validation, drift, training, trainjob or all)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown benchmark '$WHICH' (scoring, scoring-cold, handler, http, validation, drift, training, trainjob or all)" >&2; exit 2 ;;
 esac
 
 cd "$ROOT"
@@ -138,6 +141,9 @@ if [[ "$WHICH" == drift ]]; then
 fi
 if [[ "$WHICH" == scoring || "$WHICH" == all ]]; then
   run_scoring || rc=$?
+fi
+if [[ "$WHICH" == scoring-cold || "$WHICH" == all ]]; then
+  dotnet run -c Release --no-build --project "$PROJECT" -- scoring-cold --out docs/benchmarks/scoring-cold-latest.md || rc=$?
 fi
 if [[ "$WHICH" == handler || "$WHICH" == all ]]; then
   run_handler || rc=$?

@@ -12,6 +12,7 @@ internal static class BenchmarkProgram
 {
     private const string Usage =
         "usage: dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring [BenchmarkDotNet options]\n" +
+        "       dotnet run -c Release --project bench/MLOps.Benchmarks -- scoring-cold [--out FILE]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- handler [BenchmarkDotNet options]\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- " + HttpLoadSettings.Usage + "\n" +
         "       dotnet run -c Release --project bench/MLOps.Benchmarks -- training [--out FILE] [--rows N] [--trainers lightgbm,fasttree]\n" +
@@ -33,6 +34,9 @@ internal static class BenchmarkProgram
             case "scoring":
                 var summary = BenchmarkRunner.Run<ScoringBenchmarks>(DefaultConfig.Instance, args[1..]);
                 return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+
+            case "scoring-cold":
+                return ColdScoringRun.Run(args[1..]);
 
             case "handler":
                 // The whole function against a bare handler, then its steps one by one against the whole function.
