@@ -70,7 +70,9 @@ public static class LocalFunctionsHost
         var matchers = FunctionCatalog.Http
             .Select(f => (f.Method, Matcher: new TemplateMatcher(TemplateParser.Parse("api/" + f.Route), [])))
             .ToList();
-        app.MapFallback((HttpContext context) =>
+        // "{*path}", not MapFallback's default "{*path:nonfile}": a path whose last segment looks like a file name
+        // (/favicon.ico, /api/models/churn/versions/1.0) would otherwise get a bare 404 or 405 with no problem document.
+        app.MapFallback("{*path}", (HttpContext context) =>
         {
             // A path that a function serves with another method is a 405, as Azure Functions answers it.
             var allowed = matchers.Where(m => m.Matcher.TryMatch(context.Request.Path, [])).Select(m => m.Method).Distinct().ToList();

@@ -74,10 +74,27 @@ public sealed class AuthTests(LocalHostFixture host)
         Assert.True(health["storage"]!["reachable"]!.GetValue<bool>());
     }
 
-    [Fact]
-    public async Task UnknownRouteAndWrongMethod_AreProblems()
+    [Theory]
+    [InlineData("/api/v3/models")]
+    [InlineData("/api/versions/1.0")] // a last segment that looks like a file name
+    [InlineData("/api/models/churn/export.onnx")]
+    [InlineData("/favicon.ico")]
+    [InlineData("/api/models/churn/versions/1/model.onnx")]
+    public async Task UnknownRoute_IsANotFoundProblemThatNamesIt(string path)
     {
-        await (await host.Reader.GetAsync("/api/v3/models")).ExpectProblemAsync(HttpStatusCode.NotFound);
-        await (await host.Reader.DeleteAsync("/api/models")).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+        var problem = await (await host.Reader.GetAsync(path)).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Contains(path, problem.Detail(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/models")]
+    [InlineData("/api/models/churn/versions/1.0")] // a file-like last segment is matched against the routes as well
+    public async Task WrongMethod_IsAMethodNotAllowedProblem(string path)
+    {
+        var response = await host.Reader.DeleteAsync(path);
+
+        await response.ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("GET", response.Content.Headers.Allow);
     }
 }
