@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
+using MLOps.Domain.Problems;
 using MLOps.Functions.Http;
 using MLOps.Functions.Tests.Infrastructure;
 using MLOps.Samples;
@@ -89,6 +91,74 @@ public sealed class HostileInputTests(LocalHostFixture host)
         Assert.True(text.Length < 2_000, $"The problem quotes {text.Length} characters back: {text[..200]}...");
         Assert.Contains(new string('p', 64) + "...", text, StringComparison.Ordinal);
         Assert.DoesNotContain(new string('p', 65), text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Random requests from a fixed seed: any function, often the wrong method, hostile path values and query strings,
+    /// any of the bodies above or malformed JSON, any content type, with the admin key, an over-long key or none.
+    /// Whatever comes back must be below 500, and every error a problem document.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task RandomRequests_NeverAnswer500_AndEveryErrorIsAProblem(int seed)
+    {
+        const int Requests = 400;
+        var random = new Random(seed);
+        var model = await SharedModelAsync();
+        string[] names = [model, "no-such-model-x", new string('a', 300), "..", "%2e%2e", "caf%C3%A9", "%FF%FE", "a%2Fb", "CON", "-", "1", "%20"];
+        string[] versions = ["1", "0", "-1", "99999999999999999999", "1e3", "abc", "01", "2147483648", "1.0"];
+        string[] others = ["champion", "challenger", new string('a', 1000), "..", "x-y", "ZZ", "%E2%80%AE", "20261123T101500000Z-0a1b2c3d"];
+        string[] queries = ["", "?version=1&alias=champion", "?x=" + new string('a', 5000), "?continuation=%FF", "?status=x", "?max=-1", "?max=99999999999"];
+        string[] methods = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+        string[] contentTypes = ["application/json", "text/plain", "multipart/form-data; boundary=xyz", "application/x-www-form-urlencoded", "application/json; charset=utf-16"];
+        string[] json =
+        [
+            "null", "[]", "{}", "{\"inputs\":null}", "{\"inputs\":[{}]}", "{\"inputs\":[{\"age\":NaN}]}", "{\"a\":" + string.Concat(Enumerable.Repeat("{\"a\":", 2000)),
+            "{\"inputs\":[{\"age\":41,\"tenure_months\":9223372036854775808,\"monthly_charges\":20.5,\"plan\":\"pro\",\"has_support\":true}]}",
+            "{\"inputs\":[{\"age\":41,\"tenure_months\":3,\"monthly_charges\":20.5,\"plan\":\"\\u0000\\ud800\",\"has_support\":true}]}",
+            "{\"inputs\":[{\"name\":\"age\",\"shape\":[2147483647,2147483647],\"datatype\":\"FP32\",\"data\":[]}]}",
+            "{\"inputs\":[{\"name\":\"plan\",\"shape\":[1,1],\"datatype\":\"BYTES\",\"data\":[[[\"x\"]]]}]}",
+            "{\"version\": -5, \"reason\": 1}", "{\"retrainOnNewData\": \"yes\", \"cooldown\": \"P-1D\"}", "{\"gates\":[{\"metric\":\"auc\",\"min\":1e309}]}",
+            "{\"predictionId\":\"x\",\"label\":[1,2]}", "{\"recipe\":{\"task\":\"x\"},\"datasetUri\":\"../../etc/passwd\"}", "\"" + new string('a', 100_000) + "\"",
+        ];
+        using var longKey = host.Client(new string('k', 600));
+        var failures = new List<string>();
+        for (var i = 0; i < Requests; i++)
+        {
+            var function = FunctionCatalog.Http[random.Next(FunctionCatalog.Http.Count)];
+            var method = random.NextDouble() < 0.85 ? function.Method : methods[random.Next(methods.Length)];
+            var path = "/api/" + Regex.Replace(function.Route, "{([a-zA-Z]+)}", m => m.Groups[1].Value switch
+            {
+                "name" => names[random.Next(names.Length)],
+                "version" => versions[random.Next(versions.Length)],
+                _ => others[random.Next(others.Length)],
+            }) + queries[random.Next(queries.Length)];
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is not ("GET" or "DELETE") || random.NextDouble() < 0.1)
+            {
+                request.Content = random.NextDouble() < 0.5
+                    ? Bodies[random.Next(Bodies.Length)].Body()
+                    : Bytes(Encoding.UTF8.GetBytes(json[random.Next(json.Length)]), contentTypes[random.Next(contentTypes.Length)]);
+            }
+
+            var client = random.NextDouble() switch
+            {
+                < 0.85 => host.Admin,
+                < 0.93 => longKey,
+                _ => host.Anonymous,
+            };
+            using var response = await client.SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (status >= 500 || (status >= 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json"))
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                failures.Add($"{method} {ProblemText.Clip(path)} ({request.Content?.Headers.ContentType}): {status} {response.Content.Headers.ContentType} {ProblemText.Clip(text)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {Requests} requests: " + string.Join(Environment.NewLine, failures.Take(10)));
     }
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
