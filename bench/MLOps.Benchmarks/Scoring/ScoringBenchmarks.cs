@@ -110,7 +110,7 @@ public class ScoringBenchmarks
         using var age = OrtValue.CreateTensorValueFromMemory(_batch.Column<float>(0), shape);
         using var tenure = OrtValue.CreateTensorValueFromMemory(_batch.Column<long>(1), shape);
         using var charges = OrtValue.CreateTensorValueFromMemory(_batch.Column<double>(2), shape);
-        using var plan = StringTensors.Create(_batch.Column<string>(3), shape);
+        using var plan = StringTensors.Create(_batch.Column<string>(3), shape, _session.KnownCategories[3]);
         using var support = OrtValue.CreateTensorValueFromMemory(_batch.Column<bool>(4), shape);
         return _session.Session.InputMetadata.Count;
     }

@@ -66,17 +66,24 @@ internal static unsafe class StringTensors
             return CreateManaged(values, shape);
         }
 
+        // One lookup per value: a known category's address goes straight into the pointer list, and only the other
+        // values are counted here and encoded below (their slot stays zero until then; no pinned address is zero).
+        var pointers = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
         var bytes = 0L;
-        foreach (var s in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            if (s is null || known is null || !known.TryGet(s, out _))
+            if (values[i] is { } k && known is not null && known.TryGet(k, out var address))
             {
-                bytes += (s is null ? 0 : Encoding.UTF8.GetByteCount(s)) + 1;
+                pointers[i] = address;
+            }
+            else
+            {
+                pointers[i] = IntPtr.Zero;
+                bytes += (values[i] is { } s ? Encoding.UTF8.GetByteCount(s) : 0) + 1;
             }
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, checked((int)bytes)));
-        var pointers = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
         var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
         try
         {
@@ -86,9 +93,8 @@ internal static unsafe class StringTensors
                 var offset = 0;
                 for (var i = 0; i < values.Length; i++)
                 {
-                    if (values[i] is { } k && known is not null && known.TryGet(k, out var address))
+                    if (p[i] != IntPtr.Zero)
                     {
-                        p[i] = address;
                         continue;
                     }
 

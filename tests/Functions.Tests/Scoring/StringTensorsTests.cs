@@ -49,6 +49,25 @@ public sealed class StringTensorsTests
         Assert.False(known.TryGet(sameTextOtherInstance, out _));
     }
 
+    [Theory]
+    [InlineData(3)] // found by a scan of the instances
+    [InlineData(40)] // found through a dictionary keyed by instance
+    public void KnownStrings_AnySize_FindTheirOwnInstancesOnlyWithTheirOwnBytes(int count)
+    {
+        var categories = Enumerable.Range(0, count).Select(i => "cat-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-é").ToArray();
+        var known = KnownStrings.For(categories)!;
+
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(known.TryGetUtf8(categories[i], out var utf8));
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(categories[i]), utf8.ToArray());
+            Assert.False(known.TryGet(new string(categories[i].AsSpan()), out _));
+        }
+
+        using var tensor = StringTensors.Create([.. categories.Reverse(), "other"], [count + 1, 1], known);
+        Assert.Equal([.. categories.Reverse(), "other"], tensor.GetStringTensorAsArray());
+    }
+
     [Fact]
     public void Create_Empty_IsAnEmptyTensor()
     {
