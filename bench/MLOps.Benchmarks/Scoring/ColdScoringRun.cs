@@ -139,6 +139,18 @@ internal static class ColdScoringRun
         }
     }
 
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private static double Percentile(List<double> times, double share)
     {
         var sorted = times.Order().ToArray();
@@ -151,7 +163,7 @@ internal static class ColdScoringRun
         var text = new StringBuilder();
         text.AppendLine("# One-row scoring, warm and after eviction (console run, in process)");
         text.AppendLine();
-        text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}.");
+        text.AppendLine(inv, $"- Measured: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, load average {LoadAverage()}.");
         text.AppendLine("- The churn model, one record, the serving session options. Each call is timed alone (timestamps around the call only), after writing one byte per 64-byte line of a buffer: 0 MiB (warm, back to back, as BenchmarkDotNet measures), 2 MiB (twice one core's 1 MiB L2) and 48 MiB (more than the shared 32 MiB L3).");
         text.AppendLine("- Two passes in opposite order; 20,000 calls per case and pass warm, 10,000 after 2 MiB, 1,500 after 48 MiB, each after 2,000 unmeasured calls. Ratio: our median against the raw run's median under the same eviction.");
         text.AppendLine();
