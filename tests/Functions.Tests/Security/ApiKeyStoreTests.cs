@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Options;
 using MLOps.Domain.Problems;
 using MLOps.Domain.Security;
@@ -23,7 +24,7 @@ public sealed class ApiKeyStoreTests
     [InlineData("€", 512)] // 3 UTF-8 bytes each: the longest presented key, 1,536 bytes
     [InlineData("😀", 256)] // a surrogate pair each: 512 characters, 4 UTF-8 bytes per pair
     [InlineData("k", 512)]
-    public void Authorize_LongestKeysInAnyEncoding_AreHashedAndMatched(string unit, int count)
+    public void Authorize_LongestKeysInAnyEncoding_AreMatched(string unit, int count)
     {
         var key = string.Concat(Enumerable.Repeat(unit, count));
         var store = Store((key, "operator"), ("another-key-of-enough-length", "reader"));
@@ -35,7 +36,7 @@ public sealed class ApiKeyStoreTests
     }
 
     [Fact]
-    public void Authorize_LoneSurrogates_AreHashedAsReplacementCharacters()
+    public void Authorize_LoneSurrogates_AreComparedAsReplacementCharacters()
     {
         // Built here rather than passed as test data, which would not carry a lone surrogate through intact.
         var key = new string((char)0xD800, 512);
@@ -57,7 +58,7 @@ public sealed class ApiKeyStoreTests
     }
 
     [Fact]
-    public void Authorize_KeyOverTheLength_Is401WithoutHashing()
+    public void Authorize_KeyOverTheLength_Is401WithoutComparing()
     {
         var key = new string('€', 513);
         var store = Store((key, "admin"));
@@ -66,6 +67,36 @@ public sealed class ApiKeyStoreTests
 
         Assert.Equal(ProblemKind.Unauthorized, error.Kind);
     }
+
+    [Theory]
+    [InlineData("reader-key-of-enough-length-", null)] // a prefix of all three
+    [InlineData("reader-key-of-enough-length-0", "key0")]
+    [InlineData("reader-key-of-enough-length-00", "key2")] // the first key extended is another key
+    [InlineData("reader-key-of-enough-length-000", null)] // extended past every key
+    [InlineData("reader-key-of-enough-length-1", null)] // a prefix of a longer key
+    [InlineData("READER-KEY-OF-ENOUGH-LENGTH-0", null)]
+    public void Authorize_KeysThatArePrefixesOfEachOther_MatchOnlyThemselves(string presented, string? expected)
+    {
+        var store = Store(("reader-key-of-enough-length-0", "reader"), ("reader-key-of-enough-length-10", "operator"), ("reader-key-of-enough-length-00", "admin"));
+
+        if (expected is null)
+        {
+            Assert.Equal(ProblemKind.Unauthorized, Assert.Throws<MLOpsException>(() => store.Authorize(presented, Role.Reader)).Kind);
+        }
+        else
+        {
+            Assert.Equal(expected, store.Authorize(presented, Role.Reader).Name);
+        }
+    }
+
+    [Theory]
+    [InlineData("abc", "abc", true)]
+    [InlineData("abc", "abd", false)]
+    [InlineData("ab", "abc", false)]
+    [InlineData("abcd", "abc", false)]
+    [InlineData("", "abc", false)]
+    public void FixedTimeEquals_IsEqualityOfBytesAndLength(string presented, string configured, bool expected) =>
+        Assert.Equal(expected, ApiKeyStore.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(configured)));
 
     [Fact]
     public void Authorize_WeakerRole_Is403()
