@@ -52,8 +52,8 @@ public static class LocalFunctionsHost
 
         // No UseStatusCodePages: every function answers its errors as problem documents itself (FunctionRunner, the
         // fallback below), as it must under the Azure host, which has no such net. A net here would turn a bare status
-        // into a problem locally while Azure sent it empty, and it cost about 5% of single-row predict throughput at
-        // one request at a time (docs/benchmarks.md). HostileInputTests checks every function's error answers.
+        // into a problem locally while Azure sent it empty (it once hid that the fallback skipped file-like paths).
+        // HostileInputTests checks every function's error answers, and random requests besides.
         app.MapFunctionCatalog();
         return app;
     }
