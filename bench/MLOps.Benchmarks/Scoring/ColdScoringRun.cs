@@ -3,10 +3,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
-using Microsoft.ML.OnnxRuntime;
-using MLOps.Domain.Features;
-using MLOps.Functions.Configuration;
 using MLOps.Functions.Scoring;
 using MLOps.Samples;
 
@@ -22,81 +18,40 @@ namespace MLOps.Benchmarks.Scoring;
 /// </remarks>
 internal static class ColdScoringRun
 {
-    private static readonly string[] OutputNames = ["label", "probabilities"];
-
     public static int Run(IReadOnlyList<string> args)
     {
         var output = args.Count == 2 && args[0] == "--out" ? args[1] : Path.Combine("docs", "benchmarks", "scoring-cold-latest.md");
-        var artifact = SampleModels.ChurnClassifier();
-        var version = ChurnWorkload.Version(artifact);
-        InferenceSession inference;
-        using (var options = ModelSessionCache.CreateSessionOptions(new PredictionOptions()))
+        using var churn = new ChurnScoring(rows: 1);
+        var scorer = new Scorer();
+        void Raw() => churn.RawRun();
+        void Ours() => scorer.Score(churn.Session, churn.Batch);
+
+        (string Name, Action Call)[] cases = [("Raw InferenceSession.Run (prebuilt tensors)", Raw), ("Scorer.Score (one-row binding)", Ours)];
+        int[] evictMiB = [0, 2, 48];
+        var results = new Dictionary<(string, int), List<double>>();
+
+        // Two passes in opposite order, so a drift of the machine counts against both cases alike.
+        for (var pass = 0; pass < 2; pass++)
         {
-            inference = new InferenceSession(artifact, options);
-        }
-
-        using (inference)
-        using (var runOptions = new RunOptions())
-        using (var body = JsonDocument.Parse(ChurnWorkload.PredictBody(1)))
-        {
-            var session = new ModelSession(version, inference);
-            var schema = version.Features ?? throw new InvalidOperationException("The churn version has no feature schema.");
-            var batch = RecordBatchParser.Parse(body.RootElement.GetProperty("inputs"), schema, 1);
-            var scorer = new Scorer();
-            long[] shape = [1, 1];
-            var inputNames = schema.Features.Select(f => f.Name).ToArray();
-            OrtValue[] inputs =
-            [
-                OrtValue.CreateTensorValueFromMemory(batch.Column<float>(0), shape),
-                OrtValue.CreateTensorValueFromMemory(batch.Column<long>(1), shape),
-                OrtValue.CreateTensorValueFromMemory(batch.Column<double>(2), shape),
-                StringTensors.Create(batch.Column<string>(3), shape),
-                OrtValue.CreateTensorValueFromMemory(batch.Column<bool>(4), shape),
-            ];
-            try
+            foreach (var (name, call) in pass == 0 ? cases : cases.Reverse())
             {
-                void Raw()
+                foreach (var mib in evictMiB)
                 {
-                    using var outputs = inference.Run(runOptions, inputNames, inputs, OutputNames);
-                }
-
-                void Ours() => scorer.Score(session, batch);
-
-                (string Name, Action Call)[] cases = [("Raw InferenceSession.Run (prebuilt tensors)", Raw), ("Scorer.Score (one-row binding)", Ours)];
-                int[] evictMiB = [0, 2, 48];
-                var results = new Dictionary<(string, int), List<double>>();
-
-                // Two passes in opposite order, so a drift of the machine counts against both cases alike.
-                for (var pass = 0; pass < 2; pass++)
-                {
-                    foreach (var (name, call) in pass == 0 ? cases : cases.Reverse())
-                    {
-                        foreach (var mib in evictMiB)
-                        {
-                            var times = Measure(call, mib);
-                            (results.TryGetValue((name, mib), out var list) ? list : results[(name, mib)] = []).AddRange(times);
-                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pass {pass + 1}  {name,-45} evict {mib,3} MiB  median {Percentile(times, 0.5):F2} us"));
-                        }
-                    }
-                }
-
-                var report = Report(cases.Select(c => c.Name).ToArray(), evictMiB, results);
-                Console.WriteLine();
-                Console.WriteLine(report);
-                var path = Path.IsPathRooted(output) ? output : Path.Combine(RepoRoot.Path, output);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, report);
-                Console.WriteLine($"Written to {Path.GetRelativePath(RepoRoot.Path, path)}");
-                return 0;
-            }
-            finally
-            {
-                foreach (var input in inputs)
-                {
-                    input.Dispose();
+                    var times = Measure(call, mib);
+                    (results.TryGetValue((name, mib), out var list) ? list : results[(name, mib)] = []).AddRange(times);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pass {pass + 1}  {name,-45} evict {mib,3} MiB  median {Percentile(times, 0.5):F2} us"));
                 }
             }
         }
+
+        var report = Report(cases.Select(c => c.Name).ToArray(), evictMiB, results);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        var path = Path.IsPathRooted(output) ? output : Path.Combine(RepoRoot.Path, output);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, report);
+        Console.WriteLine($"Written to {Path.GetRelativePath(RepoRoot.Path, path)}");
+        return 0;
     }
 
     /// <summary>Times <paramref name="call"/> alone, each time after writing one byte per cache line of <paramref name="evictMiB"/> MiB.</summary>

@@ -1,10 +1,8 @@
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.OnnxRuntime;
 using MLOps.Domain.Features;
 using MLOps.Functions.Configuration;
 using MLOps.Functions.Scoring;
-using MLOps.Samples;
 
 namespace MLOps.Benchmarks.Scoring;
 
@@ -24,48 +22,17 @@ public class ScoringBenchmarks
     [Params(1000, 1)]
     public int Rows { get; set; }
 
-    private static readonly string[] OutputNames = ["label", "probabilities"];
-
     private readonly Scorer _scorer = new();
-    private readonly RunOptions _runOptions = new();
-    private InferenceSession _inference = null!;
-    private ModelSession _session = null!;
-    private FeatureSchema _schema = null!;
-    private FeatureBatch _batch = null!;
-    private JsonDocument _body = null!;
-    private string[] _inputNames = null!;
-    private OrtValue[] _inputs = null!;
+    private ChurnScoring _churn = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var artifact = SampleModels.ChurnClassifier();
-        var version = ChurnWorkload.Version(artifact);
-        using (var options = ModelSessionCache.CreateSessionOptions(new PredictionOptions()))
-        {
-            _inference = new InferenceSession(artifact, options);
-        }
-
-        _session = new ModelSession(version, _inference);
-        _schema = version.Features ?? throw new InvalidOperationException("The churn version has no feature schema.");
-        _body = JsonDocument.Parse(ChurnWorkload.PredictBody(Rows));
-        _batch = RecordBatchParser.Parse(_body.RootElement.GetProperty("inputs"), _schema, Rows);
-
-        // The baseline's inputs: the same 1000 rows as [N,1] tensors, built once and reused by every Run.
-        long[] shape = [Rows, 1];
-        _inputNames = _schema.Features.Select(f => f.Name).ToArray();
-        _inputs =
-        [
-            OrtValue.CreateTensorValueFromMemory(_batch.Column<float>(0), shape),
-            OrtValue.CreateTensorValueFromMemory(_batch.Column<long>(1), shape),
-            OrtValue.CreateTensorValueFromMemory(_batch.Column<double>(2), shape),
-            StringTensors.Create(_batch.Column<string>(3), shape),
-            OrtValue.CreateTensorValueFromMemory(_batch.Column<bool>(4), shape),
-        ];
+        _churn = new ChurnScoring(Rows);
 
         // Same answer from both paths, or the comparison means nothing.
         var (labels, probabilities) = RawRun();
-        var ours = _scorer.Score(_session, _batch);
+        var ours = _scorer.Score(_churn.Session, _churn.Batch);
         if (!labels.AsSpan().SequenceEqual(ours.IntLabels) || !probabilities.AsSpan().SequenceEqual(ours.Probabilities))
         {
             throw new InvalidOperationException("Scorer.Score and the raw InferenceSession.Run disagree on the churn batch.");
@@ -73,45 +40,31 @@ public class ScoringBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        foreach (var input in _inputs)
-        {
-            input.Dispose();
-        }
-
-        _body.Dispose();
-        _runOptions.Dispose();
-        _inference.Dispose();
-    }
+    public void Cleanup() => _churn.Dispose();
 
     [Benchmark(Baseline = true, Description = "Raw InferenceSession.Run (prebuilt tensors)")]
-    public (long[] Labels, float[] Probabilities) RawRun()
-    {
-        using var outputs = _inference.Run(_runOptions, _inputNames, _inputs, OutputNames);
-        return (outputs[0].GetTensorDataAsSpan<long>().ToArray(), outputs[1].GetTensorDataAsSpan<float>().ToArray());
-    }
+    public (long[] Labels, float[] Probabilities) RawRun() => _churn.RawRun();
 
     [Benchmark(Description = "Scorer.Score (pre-parsed batch)")]
-    public ScoreResult Score() => _scorer.Score(_session, _batch);
+    public ScoreResult Score() => _scorer.Score(_churn.Session, _churn.Batch);
 
     [Benchmark(Description = "RecordBatchParser.Parse + Scorer.Score")]
     public ScoreResult ParseAndScore() =>
-        _scorer.Score(_session, RecordBatchParser.Parse(_body.RootElement.GetProperty("inputs"), _schema, Rows));
+        _scorer.Score(_churn.Session, RecordBatchParser.Parse(_churn.Body.RootElement.GetProperty("inputs"), _churn.Schema, Rows));
 
     [Benchmark(Description = "RecordBatchParser.Parse only")]
-    public FeatureBatch ParseOnly() => RecordBatchParser.Parse(_body.RootElement.GetProperty("inputs"), _schema, Rows);
+    public FeatureBatch ParseOnly() => RecordBatchParser.Parse(_churn.Body.RootElement.GetProperty("inputs"), _churn.Schema, Rows);
 
     /// <summary>The part of <see cref="Score"/> that the baseline does not pay: wrapping the columns as tensors (strings are copied into native memory).</summary>
     [Benchmark(Description = "Input tensors only, built as Scorer does")]
     public int BuildInputs()
     {
         long[] shape = [Rows, 1];
-        using var age = OrtValue.CreateTensorValueFromMemory(_batch.Column<float>(0), shape);
-        using var tenure = OrtValue.CreateTensorValueFromMemory(_batch.Column<long>(1), shape);
-        using var charges = OrtValue.CreateTensorValueFromMemory(_batch.Column<double>(2), shape);
-        using var plan = StringTensors.Create(_batch.Column<string>(3), shape, _session.KnownCategories[3]);
-        using var support = OrtValue.CreateTensorValueFromMemory(_batch.Column<bool>(4), shape);
-        return _session.Session.InputMetadata.Count;
+        using var age = OrtValue.CreateTensorValueFromMemory(_churn.Batch.Column<float>(0), shape);
+        using var tenure = OrtValue.CreateTensorValueFromMemory(_churn.Batch.Column<long>(1), shape);
+        using var charges = OrtValue.CreateTensorValueFromMemory(_churn.Batch.Column<double>(2), shape);
+        using var plan = StringTensors.Create(_churn.Batch.Column<string>(3), shape, _churn.Session.KnownCategories[3]);
+        using var support = OrtValue.CreateTensorValueFromMemory(_churn.Batch.Column<bool>(4), shape);
+        return _churn.Session.Session.InputMetadata.Count;
     }
 }
