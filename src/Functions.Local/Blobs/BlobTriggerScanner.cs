@@ -47,23 +47,8 @@ public sealed partial class BlobTriggerScanner(
         var receiptsReady = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!receiptsReady)
-            {
-                try
-                {
-                    await receipts.EnsureTableAsync(stoppingToken).ConfigureAwait(false);
-                    receiptsReady = true;
-                }
-                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
-                {
-                    LogScanFailed(logger, "(receipts table)", ex.Message);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-            }
-
+            // Nothing is scanned until the receipts table exists; storage that is not up yet is tried again next poll.
+            receiptsReady = receiptsReady || await TryCreateReceiptsTableAsync(stoppingToken).ConfigureAwait(false);
             foreach (var function in receiptsReady ? FunctionCatalog.Blobs : [])
             {
                 try
@@ -92,6 +77,25 @@ public sealed partial class BlobTriggerScanner(
 
         // Let running functions see the cancellation and give their claims back before the host stops.
         await Task.WhenAll(_running.Values).ConfigureAwait(false);
+    }
+
+    private async Task<bool> TryCreateReceiptsTableAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await receipts.EnsureTableAsync(stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException)
+        {
+            LogScanFailed(logger, "(receipts table)", ex.Message);
+            return false;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The delay below ends the loop.
+            return false;
+        }
     }
 
     private async Task ScanAsync(BlobFunction function, CancellationToken stoppingToken)
