@@ -168,6 +168,79 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         await occupying;
     }
 
+    [Fact]
+    public async Task ScoreAsync_ARequestArrivingAfterTheSlotWasHandedOn_JoinsTheGroupThatRunsNext()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var handedOn = new List<IThreadPoolWorkItem>();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64, handOff: handedOn.Add);
+        var first = Batch(schema, 1, seed: 1);
+        var second = Batch(schema, 2, seed: 2);
+
+        var occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
+        WaitUntilRunning(batcher, occupying);
+        var early = batcher.ScoreAsync(first).AsTask();
+        await occupying;
+
+        // The run ended with one request waiting: the slot is handed on (not freed), and the group is not formed yet.
+        Assert.Single(handedOn);
+        Assert.Equal(1, batcher.Running);
+        var late = batcher.ScoreAsync(second).AsTask();
+        Assert.False(late.IsCompleted, "A request arriving while the slot was handed on must wait for it, not take a slot of its own.");
+
+        handedOn[0].Execute();
+
+        // Both ran in the one combined run the hand-off started, and the slot is free again.
+        Assert.Equal(2, batcher.BatchedRequests);
+        Assert.Equal(0, batcher.Running);
+        Assert.Single(handedOn);
+        Assert.Equal(scorer.Score(lease.Session, first).IntLabels, (await early).IntLabels);
+        Assert.Equal(scorer.Score(lease.Session, second).IntLabels, (await late).IntLabels);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_TwoSlotsHandedOnForOneGroup_TheSecondFindsNothingAndFreesItsSlot()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var big = Occupying(schema);
+
+        // Both slots must be busy when the request arrives; if one run ends first (a slow start of the other on two
+        // cores), the request takes the free slot and the attempt proves nothing, so it is tried again.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var handedOn = new List<IThreadPoolWorkItem>();
+            var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 2, maxRows: 64, handOff: w => { lock (handedOn) { handedOn.Add(w); } });
+            var runs = Enumerable.Range(0, 2).Select(_ => Task.Run(() => batcher.ScoreAsync(big).AsTask())).ToList();
+            SpinWait.SpinUntil(() => batcher.Running == 2 || runs.Any(r => r.IsCompleted), TimeSpan.FromSeconds(60));
+            var waiting = batcher.ScoreAsync(Batch(schema, 1, seed: 3)).AsTask();
+            await Task.WhenAll(runs);
+            if (handedOn.Count != 2)
+            {
+                handedOn.ForEach(w => w.Execute());
+                await waiting;
+                continue;
+            }
+
+            // Both runs ended with the request waiting, so both slots were handed on: the first takes the request,
+            // the second finds nobody and frees its slot instead of running an empty group.
+            Assert.Equal(2, batcher.Running);
+            handedOn[0].Execute();
+            Assert.Equal(1, (await waiting).Rows);
+            Assert.Equal(1, batcher.Running);
+            handedOn[1].Execute();
+            Assert.Equal(0, batcher.Running);
+            Assert.Equal(1, (await batcher.ScoreAsync(Batch(schema, 1, seed: 4))).Rows);
+            Assert.Equal(0, batcher.Running);
+            return;
+        }
+
+        Assert.Fail("In five attempts the request never found both run slots busy.");
+    }
+
     // A request scored at once throws at the call; one that waited for a combined run faults its task. Both are failures.
     private static Task<ScoreResult> Call(DynamicBatcher batcher, FeatureBatch batch)
     {
