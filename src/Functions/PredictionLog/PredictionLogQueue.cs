@@ -35,7 +35,7 @@ public sealed class PredictionLogQueue
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly MLOpsMetrics _metrics;
     private readonly PredictionLogOptions _options;
     private readonly Stack<ArrayBufferWriter<byte>> _spare = new();

@@ -35,7 +35,7 @@ namespace MLOps.Functions.Scoring;
 internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int maxConcurrentRuns, int maxRows, Action<IThreadPoolWorkItem>? handOff = null)
     : IThreadPoolWorkItem
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Queue<Waiting> _waiting = new();
     private int _running;
 
@@ -225,8 +225,7 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
         var columns = new Array[schema.Features.Count];
         for (var f = 0; f < columns.Length; f++)
         {
-            var first = group[0].Batch.Columns[f];
-            var column = Array.CreateInstance(first.GetType().GetElementType()!, rows);
+            var column = Array.CreateInstanceFromArrayType(group[0].Batch.Columns[f].GetType(), rows);
             var offset = 0;
             foreach (var waiting in group)
             {
@@ -251,7 +250,7 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
             Probabilities = all.Probabilities is { } p && all.Rows > 0 ? p[(start * (p.Length / all.Rows))..((start + rows) * (p.Length / all.Rows))] : null,
             ClassNames = all.ClassNames,
             Values = all.Values?[start..(start + rows)],
-            OtherOutputs = all.OtherOutputs.ToDictionary(o => o.Key, o => o.Value[start..(start + rows)], StringComparer.Ordinal),
+            OtherOutputs = all.OtherOutputs.Count == 0 ? all.OtherOutputs : all.OtherOutputs.ToDictionary(o => o.Key, o => o.Value[start..(start + rows)], StringComparer.Ordinal),
         };
     }
 

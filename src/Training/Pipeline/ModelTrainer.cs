@@ -320,7 +320,7 @@ public sealed partial class ModelTrainer(ILogger<ModelTrainer>? logger = null)
     /// <summary>Keeps the percentage monotonic and logs it at every 10 % step.</summary>
     private sealed class ProgressReporter(ModelTrainer owner, string trainer, IProgress<TrainingProgress>? progress)
     {
-        private readonly object _gate = new();
+        private readonly Lock _gate = new();
         private double _percent = -1;
         private int _loggedDecile = -1;
 
