@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MLOps.Functions.Local;
-using MLOps.Functions.Storage;
 using MLOps.Functions.Telemetry;
 using MLOps.Samples;
 
@@ -93,17 +92,7 @@ internal sealed class ServedModel : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         try
         {
-            var storage = _app.Services.GetRequiredService<StorageClients>();
-            var names = _app.Services.GetRequiredService<StorageNames>();
-            foreach (var container in names.Containers.Concat(names.LocalHostContainers))
-            {
-                await storage.Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync().ConfigureAwait(false);
-            }
-
-            foreach (var table in names.Tables.Concat(names.LocalHostTables))
-            {
-                await storage.Tables.DeleteTableAsync(table).ConfigureAwait(false);
-            }
+            await BenchStorage.RemoveContainersAndTablesAsync(_app.Services).ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException ex)
         {

@@ -233,17 +233,8 @@ public static class TrainingJobRun
     private static async Task CleanUpAsync(WebApplication app, string prefix)
     {
         // Leave Azurite as it was: this run's containers, tables and queues all carry its prefix.
+        await BenchStorage.RemoveContainersAndTablesAsync(app.Services).ConfigureAwait(false);
         var clients = app.Services.GetRequiredService<StorageClients>();
-        var names = app.Services.GetRequiredService<StorageNames>();
-        foreach (var container in names.Containers.Concat(names.LocalHostContainers))
-        {
-            await clients.Blobs.DeleteBlobContainerAsync(container).ConfigureAwait(false);
-        }
-
-        foreach (var table in names.Tables.Concat(names.LocalHostTables))
-        {
-            await clients.Tables.DeleteTableAsync(table).ConfigureAwait(false);
-        }
 
         await clients.Queues.DeleteQueueAsync(prefix + "training-jobs").ConfigureAwait(false);
         await clients.Queues.DeleteQueueAsync(prefix + "training-jobs-poison").ConfigureAwait(false);
