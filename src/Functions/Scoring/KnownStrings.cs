@@ -20,7 +20,7 @@ internal sealed class KnownStrings
     private readonly IntPtr _base;
     private readonly string[] _values;
     private readonly (int Offset, int Length)[] _entries;
-    private readonly Dictionary<string, (int Offset, int Length)>? _offsets;
+    private readonly Dictionary<string, int>? _indexes;
 
     private KnownStrings(IReadOnlyList<string> values)
     {
@@ -40,10 +40,10 @@ internal sealed class KnownStrings
 
         if (_values.Length > ScanLimit)
         {
-            _offsets = new(ReferenceEqualityComparer.Instance);
+            _indexes = new(ReferenceEqualityComparer.Instance);
             for (var i = 0; i < _values.Length; i++)
             {
-                _offsets.TryAdd(_values[i], _entries[i]);
+                _indexes.TryAdd(_values[i], i);
             }
         }
     }
@@ -80,9 +80,11 @@ internal sealed class KnownStrings
 
     private bool Find(string value, out (int Offset, int Length) entry)
     {
-        if (_offsets is not null)
+        if (_indexes is not null)
         {
-            return _offsets.TryGetValue(value, out entry);
+            var found = _indexes.TryGetValue(value, out var index);
+            entry = found ? _entries[index] : default;
+            return found;
         }
 
         // The first of equal instances wins, as the dictionary's TryAdd does.
