@@ -1,4 +1,5 @@
 using MLOps.Domain.Features;
+using MLOps.Functions.Telemetry;
 
 namespace MLOps.Functions.Scoring;
 
@@ -29,17 +30,20 @@ namespace MLOps.Functions.Scoring;
 /// different batch size. Turn batching off where bit-for-bit reproducibility matters more than throughput.
 /// </para>
 /// </remarks>
+/// <param name="totals">
+/// Where combined runs and the requests in them are counted (the version's totals in <see cref="MLOpsMetrics"/>); by
+/// default totals of this batcher's own.
+/// </param>
 /// <param name="handOff">
 /// Where a handed-on slot goes (for tests); by default the work item is queued on the current thread's local queue.
 /// </param>
-internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int maxConcurrentRuns, int maxRows, Action<IThreadPoolWorkItem>? handOff = null)
+internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int maxConcurrentRuns, int maxRows, BatchingTotals? totals = null, Action<IThreadPoolWorkItem>? handOff = null)
     : IThreadPoolWorkItem
 {
+    private readonly BatchingTotals _totals = totals ?? new BatchingTotals();
     private readonly Lock _gate = new();
     private readonly Queue<Waiting> _waiting = new();
     private int _running;
-
-    private long _batchedRequests;
 
     /// <summary>Runs in progress (for tests).</summary>
     internal int Running
@@ -53,8 +57,11 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
         }
     }
 
-    /// <summary>Requests scored as part of a combined run so far (for tests and metrics).</summary>
-    public long BatchedRequests => Interlocked.Read(ref _batchedRequests);
+    /// <summary>Requests scored as part of a combined run so far, in this batcher's totals (metric <c>mlops.prediction.batched_requests</c>).</summary>
+    public long BatchedRequests => Interlocked.Read(ref _totals.BatchedRequests);
+
+    /// <summary>Combined runs so far, in this batcher's totals (metric <c>mlops.prediction.combined_runs</c>).</summary>
+    public long CombinedRuns => Interlocked.Read(ref _totals.CombinedRuns);
 
     public ValueTask<ScoreResult> ScoreAsync(FeatureBatch batch)
     {
@@ -181,7 +188,6 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
     {
         if (group.Count > 1)
         {
-            Interlocked.Add(ref _batchedRequests, group.Count);
             ScoreResult? combined = null;
             try
             {
@@ -194,6 +200,9 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
 
             if (combined is not null)
             {
+                // Counted once the combined run has answered: a group that fell back to single runs was not combined.
+                Interlocked.Increment(ref _totals.CombinedRuns);
+                Interlocked.Add(ref _totals.BatchedRequests, group.Count);
                 var start = 0;
                 for (var i = 0; i < group.Count; i++)
                 {

@@ -2,11 +2,12 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using MLOps.Domain.Features;
 using MLOps.Functions.Configuration;
+using MLOps.Functions.Telemetry;
 
 namespace MLOps.Functions.Scoring;
 
 /// <summary>Scores request batches through each loaded version's <see cref="DynamicBatcher"/>, or directly when batching is off.</summary>
-public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOptions> options)
+public sealed class PredictionScheduler(Scorer scorer, MLOpsMetrics metrics, IOptions<PredictionOptions> options)
 {
     // One batcher per loaded session, dropped with it.
     private readonly ConditionalWeakTable<ModelSession, DynamicBatcher> _batchers = [];
@@ -28,5 +29,6 @@ public sealed class PredictionScheduler(Scorer scorer, IOptions<PredictionOption
         return batcher.ScoreAsync(batch);
     }
 
-    private DynamicBatcher NewBatcher(ModelSession session) => new(scorer, session, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows);
+    private DynamicBatcher NewBatcher(ModelSession session) =>
+        new(scorer, session, _maxConcurrentRuns, options.Value.DynamicBatchMaxRows, metrics.Batching(session.Version.Model, session.Version.Version));
 }

@@ -11,6 +11,7 @@ public sealed class MLOpsMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly ConcurrentDictionary<(string Model, int Version), StrongBox<long>> _rowsScored = new();
+    private readonly ConcurrentDictionary<(string Model, int Version), BatchingTotals> _batching = new();
     private readonly Counter<long> _logRowsDropped;
     private readonly Counter<long> _logRowsWritten;
     private readonly Counter<long> _logWriteFailures;
@@ -30,6 +31,9 @@ public sealed class MLOpsMetrics : IDisposable
         // Observed when metrics are collected rather than recorded per request: a counter with tags costs a lookup of
         // the tag set in every listener on each Add, which the load run showed at several percent of a single-row predict.
         _meter.CreateObservableCounter("mlops.prediction.rows", ObserveRowsScored, "{row}", "Rows scored, by model and version");
+        // Dynamic batching's effect, also observed at collection: a combined run adds to its version's totals once.
+        _meter.CreateObservableCounter("mlops.prediction.combined_runs", () => ObserveBatching(static t => Interlocked.Read(ref t.CombinedRuns)), "{run}", "ONNX Runtime runs that scored several waiting requests together, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.batched_requests", () => ObserveBatching(static t => Interlocked.Read(ref t.BatchedRequests)), "{request}", "Requests scored in a combined run rather than alone, by model and version");
         _logRowsDropped = _meter.CreateCounter<long>("mlops.prediction_log.dropped", "{row}", "Scored rows not logged because the buffer was full");
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
@@ -51,6 +55,18 @@ public sealed class MLOpsMetrics : IDisposable
     {
         var total = _rowsScored.GetOrAdd((model, version), static _ => new StrongBox<long>());
         Interlocked.Add(ref total.Value, rows);
+    }
+
+    /// <summary>The running totals of dynamic batching for a model version (metrics <c>mlops.prediction.combined_runs</c> and <c>.batched_requests</c>).</summary>
+    /// <remarks>Kept per version rather than per loaded session, so a reloaded session adds to the same totals and the counters never go back.</remarks>
+    public BatchingTotals Batching(string model, int version) => _batching.GetOrAdd((model, version), static _ => new BatchingTotals());
+
+    private IEnumerable<Measurement<long>> ObserveBatching(Func<BatchingTotals, long> read)
+    {
+        foreach (var ((model, version), totals) in _batching)
+        {
+            yield return new Measurement<long>(read(totals), new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
+        }
     }
 
     private IEnumerable<Measurement<long>> ObserveRowsScored()
@@ -92,4 +108,14 @@ public sealed class MLOpsMetrics : IDisposable
     public void BlobTriggerPoisoned(string function) => _blobTriggerPoison.Add(1, new KeyValuePair<string, object?>("function", function));
 
     public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>Running totals of one model version's dynamic batching, added to with <see cref="Interlocked"/>.</summary>
+public sealed class BatchingTotals
+{
+    /// <summary>Runs that scored more than one waiting request.</summary>
+    public long CombinedRuns;
+
+    /// <summary>Requests scored in those runs.</summary>
+    public long BatchedRequests;
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MLOps.Domain.Features;
 using MLOps.Functions.Scoring;
+using MLOps.Functions.Telemetry;
 using MLOps.Functions.Tests.Infrastructure;
 using MLOps.Samples;
 
@@ -42,7 +43,8 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var (lease, schema) = await ChurnSessionAsync();
         using var _ = lease;
         var scorer = new Scorer();
-        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64);
+        var totals = new BatchingTotals();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64, totals);
         var batches = Enumerable.Range(0, 300).Select(i => Batch(schema, 1 + (i % 3), seed: i)).ToList();
         var alone = batches.Select(b => scorer.Score(lease.Session, b)).ToList();
         var big = Occupying(schema);
@@ -55,6 +57,11 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var answers = await Task.WhenAll(results);
 
         Assert.True(batcher.BatchedRequests > 0, "No request was combined with another; the slot was free too early.");
+        // Counted in the totals it was given (the version's, for the metrics): every combined run holds two requests or more.
+        Assert.Equal(batcher.BatchedRequests, totals.BatchedRequests);
+        Assert.Equal(batcher.CombinedRuns, totals.CombinedRuns);
+        Assert.InRange(totals.CombinedRuns, 1, totals.BatchedRequests / 2);
+        Assert.InRange(totals.BatchedRequests, 2, batches.Count);
         for (var i = 0; i < batches.Count; i++)
         {
             var batched = answers[i];
@@ -198,6 +205,41 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         Assert.Single(handedOn);
         Assert.Equal(scorer.Score(lease.Session, first).IntLabels, (await early).IntLabels);
         Assert.Equal(scorer.Score(lease.Session, second).IntLabels, (await late).IntLabels);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_AGroupWhoseCombinedRunFails_IsNotCountedAsCombined()
+    {
+        var (lease, schema) = await ChurnSessionAsync();
+        using var _ = lease;
+        var scorer = new Scorer();
+        var totals = new BatchingTotals();
+        var handedOn = new List<IThreadPoolWorkItem>();
+        var batcher = new DynamicBatcher(scorer, lease.Session, maxConcurrentRuns: 1, maxRows: 64, totals, handedOn.Add);
+        var good = Batch(schema, 1, seed: 1);
+        var broken = new FeatureBatch(schema, 1, [new float[1], new long[1], new double[1], new float[1], new bool[1]]);
+
+        // Two groups in turn behind an occupied slot: a good pair, then a good request with a broken one.
+        var occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
+        WaitUntilRunning(batcher, occupying);
+        var pair = new[] { batcher.ScoreAsync(good).AsTask(), batcher.ScoreAsync(good).AsTask() };
+        await occupying;
+        handedOn[0].Execute();
+        await Task.WhenAll(pair);
+        Assert.Equal((1L, 2L), (totals.CombinedRuns, totals.BatchedRequests));
+
+        occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
+        WaitUntilRunning(batcher, occupying);
+        var fine = batcher.ScoreAsync(good).AsTask();
+        var refused = Call(batcher, broken);
+        await occupying;
+        handedOn[1].Execute();
+
+        // The combined run failed, so each was scored alone: one answer, one failure, and no combined run counted.
+        Assert.Equal(scorer.Score(lease.Session, good).IntLabels, (await fine).IntLabels);
+        await Assert.ThrowsAnyAsync<Exception>(() => refused);
+        Assert.Equal((1L, 2L), (totals.CombinedRuns, totals.BatchedRequests));
+        Assert.Equal(0, batcher.Running);
     }
 
     [Fact]

@@ -69,4 +69,45 @@ public sealed class MLOpsMetricsTests : IDisposable
         Assert.Contains((5L, "churn", (object?)2), observed);
         Assert.Contains((120_000L, "churn", (object?)1), observed);
     }
+
+    [Fact]
+    public void Batching_TotalsPerModelVersion_AreObservedAsCombinedRunsAndBatchedRequests()
+    {
+        var factory = _services.GetRequiredService<IMeterFactory>();
+        using var metrics = new MLOpsMetrics(factory);
+        var observed = new List<(string Instrument, long Value, string? Model, object? Version)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name is "mlops.prediction.combined_runs" or "mlops.prediction.batched_requests")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var model = tags.ToArray().FirstOrDefault(t => t.Key == "model").Value as string;
+            var version = tags.ToArray().FirstOrDefault(t => t.Key == "version").Value;
+            observed.Add((instrument.Name, value, model, version));
+        });
+        listener.Start();
+
+        // A session reloaded for the same version gets the same totals, so the counters never go back.
+        var first = metrics.Batching("churn", 1);
+        Assert.Same(first, metrics.Batching("churn", 1));
+        Interlocked.Increment(ref first.CombinedRuns);
+        Interlocked.Add(ref first.BatchedRequests, 5);
+        var other = metrics.Batching("churn", 2);
+        Interlocked.Add(ref other.CombinedRuns, 2);
+        Interlocked.Add(ref other.BatchedRequests, 7);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(4, observed.Count);
+        Assert.Contains(("mlops.prediction.combined_runs", 1L, "churn", (object?)1), observed);
+        Assert.Contains(("mlops.prediction.batched_requests", 5L, "churn", (object?)1), observed);
+        Assert.Contains(("mlops.prediction.combined_runs", 2L, "churn", (object?)2), observed);
+        Assert.Contains(("mlops.prediction.batched_requests", 7L, "churn", (object?)2), observed);
+    }
 }
