@@ -58,10 +58,10 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
     }
 
     /// <summary>Requests scored as part of a combined run so far, in this batcher's totals (metric <c>mlops.prediction.batched_requests</c>).</summary>
-    public long BatchedRequests => Interlocked.Read(ref _totals.BatchedRequests);
+    public long BatchedRequests => _totals.BatchedRequests;
 
     /// <summary>Combined runs so far, in this batcher's totals (metric <c>mlops.prediction.combined_runs</c>).</summary>
-    public long CombinedRuns => Interlocked.Read(ref _totals.CombinedRuns);
+    public long CombinedRuns => _totals.CombinedRuns;
 
     public ValueTask<ScoreResult> ScoreAsync(FeatureBatch batch)
     {
@@ -201,8 +201,7 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
             if (combined is not null)
             {
                 // Counted once the combined run has answered: a group that fell back to single runs was not combined.
-                Interlocked.Increment(ref _totals.CombinedRuns);
-                Interlocked.Add(ref _totals.BatchedRequests, group.Count);
+                _totals.AddCombinedRun(group.Count);
                 var start = 0;
                 for (var i = 0; i < group.Count; i++)
                 {

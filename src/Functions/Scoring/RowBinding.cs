@@ -71,7 +71,7 @@ internal sealed class RowBinding(OrtIoBinding binding, OrtValue[] inputs, Array?
         var session = model.Session;
         var schema = model.Version.Features!;
         var built = new List<OrtValue>();
-        OrtIoBinding? binding = null;
+        OrtIoBinding? ioBinding = null;
         try
         {
             string[] inputNames;
@@ -129,22 +129,22 @@ internal sealed class RowBinding(OrtIoBinding binding, OrtValue[] inputs, Array?
             }
 
             // The names are resolved and the values bound once: a run is then one call with nothing to look up or allocate.
-            binding = session.CreateIoBinding();
+            ioBinding = session.CreateIoBinding();
             for (var i = 0; i < inputs.Length; i++)
             {
-                binding.BindInput(inputNames[i], inputs[i]);
+                ioBinding.BindInput(inputNames[i], inputs[i]);
             }
 
             for (var o = 0; o < outputs.Length; o++)
             {
-                binding.BindOutput(outputNames[o], outputs[o]);
+                ioBinding.BindOutput(outputNames[o], outputs[o]);
             }
 
-            return new RowBinding(binding, inputs, inputData, schema.PackedInput is not null, outputs, outputData);
+            return new RowBinding(ioBinding, inputs, inputData, schema.PackedInput is not null, outputs, outputData);
         }
         catch
         {
-            binding?.Dispose();
+            ioBinding?.Dispose();
             foreach (var value in built)
             {
                 value.Dispose();

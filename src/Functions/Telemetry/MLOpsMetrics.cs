@@ -32,8 +32,8 @@ public sealed class MLOpsMetrics : IDisposable
         // the tag set in every listener on each Add, which the load run showed at several percent of a single-row predict.
         _meter.CreateObservableCounter("mlops.prediction.rows", ObserveRowsScored, "{row}", "Rows scored, by model and version");
         // Dynamic batching's effect, also observed at collection: a combined run adds to its version's totals once.
-        _meter.CreateObservableCounter("mlops.prediction.combined_runs", () => ObserveBatching(static t => Interlocked.Read(ref t.CombinedRuns)), "{run}", "ONNX Runtime runs that scored several waiting requests together, by model and version");
-        _meter.CreateObservableCounter("mlops.prediction.batched_requests", () => ObserveBatching(static t => Interlocked.Read(ref t.BatchedRequests)), "{request}", "Requests scored in a combined run rather than alone, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.combined_runs", () => ObserveBatching(static t => t.CombinedRuns), "{run}", "ONNX Runtime runs that scored several waiting requests together, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.batched_requests", () => ObserveBatching(static t => t.BatchedRequests), "{request}", "Requests scored in a combined run rather than alone, by model and version");
         _logRowsDropped = _meter.CreateCounter<long>("mlops.prediction_log.dropped", "{row}", "Scored rows not logged because the buffer was full");
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
@@ -110,12 +110,22 @@ public sealed class MLOpsMetrics : IDisposable
     public void Dispose() => _meter.Dispose();
 }
 
-/// <summary>Running totals of one model version's dynamic batching, added to with <see cref="Interlocked"/>.</summary>
+/// <summary>Running totals of one model version's dynamic batching; safe to add to from any thread.</summary>
 public sealed class BatchingTotals
 {
+    private long _combinedRuns;
+    private long _batchedRequests;
+
     /// <summary>Runs that scored more than one waiting request.</summary>
-    public long CombinedRuns;
+    public long CombinedRuns => Interlocked.Read(ref _combinedRuns);
 
     /// <summary>Requests scored in those runs.</summary>
-    public long BatchedRequests;
+    public long BatchedRequests => Interlocked.Read(ref _batchedRequests);
+
+    /// <summary>Counts one combined run of <paramref name="requests"/> requests.</summary>
+    public void AddCombinedRun(int requests)
+    {
+        Interlocked.Increment(ref _combinedRuns);
+        Interlocked.Add(ref _batchedRequests, requests);
+    }
 }

@@ -97,11 +97,10 @@ public sealed class MLOpsMetricsTests : IDisposable
         // A session reloaded for the same version gets the same totals, so the counters never go back.
         var first = metrics.Batching("churn", 1);
         Assert.Same(first, metrics.Batching("churn", 1));
-        Interlocked.Increment(ref first.CombinedRuns);
-        Interlocked.Add(ref first.BatchedRequests, 5);
+        first.AddCombinedRun(5);
         var other = metrics.Batching("churn", 2);
-        Interlocked.Add(ref other.CombinedRuns, 2);
-        Interlocked.Add(ref other.BatchedRequests, 7);
+        other.AddCombinedRun(3);
+        other.AddCombinedRun(4);
         listener.RecordObservableInstruments();
 
         Assert.Equal(4, observed.Count);
