@@ -30,10 +30,10 @@ public sealed class MLOpsMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         // Observed when metrics are collected rather than recorded per request: a counter with tags costs a lookup of
         // the tag set in every listener on each Add, which the load run showed at several percent of a single-row predict.
-        _meter.CreateObservableCounter("mlops.prediction.rows", ObserveRowsScored, "{row}", "Rows scored, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.rows", () => ObservePerVersion(_rowsScored, static t => Interlocked.Read(ref t.Value)), "{row}", "Rows scored, by model and version");
         // Dynamic batching's effect, also observed at collection: a combined run adds to its version's totals once.
-        _meter.CreateObservableCounter("mlops.prediction.combined_runs", () => ObserveBatching(static t => t.CombinedRuns), "{run}", "ONNX Runtime runs that scored several waiting requests together, by model and version");
-        _meter.CreateObservableCounter("mlops.prediction.batched_requests", () => ObserveBatching(static t => t.BatchedRequests), "{request}", "Requests scored in a combined run rather than alone, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.combined_runs", () => ObservePerVersion(_batching, static t => t.CombinedRuns), "{run}", "ONNX Runtime runs that scored several waiting requests together, by model and version");
+        _meter.CreateObservableCounter("mlops.prediction.batched_requests", () => ObservePerVersion(_batching, static t => t.BatchedRequests), "{request}", "Requests scored in a combined run rather than alone, by model and version");
         _logRowsDropped = _meter.CreateCounter<long>("mlops.prediction_log.dropped", "{row}", "Scored rows not logged because the buffer was full");
         _logRowsWritten = _meter.CreateCounter<long>("mlops.prediction_log.written", "{row}", "Scored rows written to the prediction log");
         _logWriteFailures = _meter.CreateCounter<long>("mlops.prediction_log.write_failures", "{row}", "Scored rows lost because storage refused them");
@@ -61,19 +61,12 @@ public sealed class MLOpsMetrics : IDisposable
     /// <remarks>Kept per version rather than per loaded session, so a reloaded session adds to the same totals and the counters never go back.</remarks>
     public BatchingTotals Batching(string model, int version) => _batching.GetOrAdd((model, version), static _ => new BatchingTotals());
 
-    private IEnumerable<Measurement<long>> ObserveBatching(Func<BatchingTotals, long> read)
+    /// <summary>One measurement per model version, tagged with both, read from that version's running total.</summary>
+    private static IEnumerable<Measurement<long>> ObservePerVersion<T>(ConcurrentDictionary<(string Model, int Version), T> totals, Func<T, long> read)
     {
-        foreach (var ((model, version), totals) in _batching)
+        foreach (var ((model, version), total) in totals)
         {
-            yield return new Measurement<long>(read(totals), new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
-        }
-    }
-
-    private IEnumerable<Measurement<long>> ObserveRowsScored()
-    {
-        foreach (var ((model, version), total) in _rowsScored)
-        {
-            yield return new Measurement<long>(Interlocked.Read(ref total.Value), new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
+            yield return new Measurement<long>(read(total), new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
         }
     }
 
