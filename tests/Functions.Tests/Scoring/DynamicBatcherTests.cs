@@ -30,6 +30,14 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
     private static FeatureBatch Occupying(FeatureSchema schema) =>
         DynamicBatcher.Concat(Enumerable.Range(0, 400).Select(i => new DynamicBatcher.Waiting(Batch(schema, 500, seed: 1000 + i))).ToList());
 
+    /// <summary>Starts a run of <paramref name="big"/> on the pool and returns once it holds the batcher's only slot.</summary>
+    private static Task<ScoreResult> OccupySlot(DynamicBatcher batcher, FeatureBatch big)
+    {
+        var run = Task.Run(() => batcher.ScoreAsync(big).AsTask());
+        WaitUntilRunning(batcher, run);
+        return run;
+    }
+
     /// <summary>Waits until <paramref name="run"/> holds the batcher's slot; fails if it ended before anyone could queue.</summary>
     private static void WaitUntilRunning(DynamicBatcher batcher, Task run)
     {
@@ -122,8 +130,7 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var big = Occupying(schema);
         var next = Batch(schema, 1, seed: 2);
 
-        var occupying = Task.Run(() => batcher.ScoreAsync(big).AsTask());
-        WaitUntilRunning(batcher, occupying);
+        var occupying = OccupySlot(batcher, big);
 
         // The waiting request's continuation runs on the thread that scored its group and, like a handler that
         // scores again, needs the slot itself: it may only run once the slot has been handed on.
@@ -186,8 +193,7 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var first = Batch(schema, 1, seed: 1);
         var second = Batch(schema, 2, seed: 2);
 
-        var occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
-        WaitUntilRunning(batcher, occupying);
+        var occupying = OccupySlot(batcher, Occupying(schema));
         var early = batcher.ScoreAsync(first).AsTask();
         await occupying;
 
@@ -220,16 +226,14 @@ public sealed class DynamicBatcherTests(LocalHostFixture host)
         var broken = new FeatureBatch(schema, 1, [new float[1], new long[1], new double[1], new float[1], new bool[1]]);
 
         // Two groups in turn behind an occupied slot: a good pair, then a good request with a broken one.
-        var occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
-        WaitUntilRunning(batcher, occupying);
+        var occupying = OccupySlot(batcher, Occupying(schema));
         var pair = new[] { batcher.ScoreAsync(good).AsTask(), batcher.ScoreAsync(good).AsTask() };
         await occupying;
         handedOn[0].Execute();
         await Task.WhenAll(pair);
         Assert.Equal((1L, 2L), (totals.CombinedRuns, totals.BatchedRequests));
 
-        occupying = Task.Run(() => batcher.ScoreAsync(Occupying(schema)).AsTask());
-        WaitUntilRunning(batcher, occupying);
+        occupying = OccupySlot(batcher, Occupying(schema));
         var fine = batcher.ScoreAsync(good).AsTask();
         var refused = Call(batcher, broken);
         await occupying;
