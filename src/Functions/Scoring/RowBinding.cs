@@ -13,7 +13,8 @@ namespace MLOps.Functions.Scoring;
 /// one-element arrays with their tensors for every input and pre-allocated tensors for every output, all bound once to
 /// an <see cref="OrtIoBinding"/>; a request copies its row in, runs the binding, and reads the outputs as a batch run's
 /// are read. Run with names and values instead, each call looked the names up and built four handle arrays: 5.05
-/// against 4.70 µs for a one-row churn score, 440 against 136 bytes allocated (BenchmarkDotNet, docs/benchmarks.md).
+/// against 4.70 µs for a one-row churn score, 440 against 136 bytes allocated, with the raw run at 6.1-6.2 µs in both
+/// BenchmarkDotNet runs (docs/benchmarks.md).
 /// </para>
 /// <para>
 /// Only models whose every output is a numeric tensor of known size for one row qualify (a ZipMap, string labels or a
