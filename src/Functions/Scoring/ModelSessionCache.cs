@@ -73,11 +73,18 @@ public sealed partial class ModelSessionCache(
         }
     }
 
-    private async Task<ModelSession> GetOrLoadAsync(string model, int version, CancellationToken cancellationToken)
+    /// <summary>The session of a version: a loaded one's own completed task, or a wait for its load.</summary>
+    internal Task<ModelSession> GetOrLoadAsync(string model, int version, CancellationToken cancellationToken)
     {
         var key = (model, version);
-        // The static factory with an argument keeps the hit path (every request) free of closure allocations.
+        // The static factory with an argument keeps the hit path (every request) free of closure allocations, and a
+        // loaded session's own task is handed out as it is, so the hit path allocates no task either.
         var entry = _sessions.GetOrAdd(key, static (k, cache) => new Lazy<Task<ModelSession>>(() => cache.LoadAsync(k.Model, k.Version)), this);
+        return entry.IsValueCreated && entry.Value.IsCompletedSuccessfully ? entry.Value : WaitForLoadAsync(key, entry, cancellationToken);
+    }
+
+    private async Task<ModelSession> WaitForLoadAsync((string Model, int Version) key, Lazy<Task<ModelSession>> entry, CancellationToken cancellationToken)
+    {
         try
         {
             return await entry.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
