@@ -15,7 +15,7 @@ public static class RequestBody
     /// The document reads its values from the pooled buffer the body was read into, for as long as it lives, so the
     /// buffer goes back to the pool only when the returned <see cref="RequestJson"/> is disposed.
     /// </remarks>
-    public static async Task<RequestJson> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async ValueTask<RequestJson> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         EnsureJsonContentType(request);
         var (buffer, length) = await ReadAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ public static class RequestBody
     }
 
     /// <summary>The body in a pooled buffer (return it to ArrayPool&lt;byte&gt;.Shared) and its length.</summary>
-    public static async Task<(byte[] Buffer, int Length)> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async ValueTask<(byte[] Buffer, int Length)> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {
