@@ -70,13 +70,13 @@ public sealed class ModelSessionCacheTests(LocalHostFixture host)
         var model = Api.UniqueModel("hit");
         await host.Operator.RegisterAsync(model, SampleModels.ChurnClassifier(), null);
         var cache = host.Service<ModelSessionCache>();
-        using var canceled = new CancellationTokenSource();
         await cache.GetOrLoadAsync(model, 1, CancellationToken.None);
         var first = cache.GetOrLoadAsync(model, 1, CancellationToken.None);
         Assert.True(first.IsCompletedSuccessfully);
 
         // Every request takes this path: a loaded session's lookup returns the load's own completed task rather than
         // wrapping it in a new one (a task allocated per request), and an already cancelled request still gets it.
+        using var canceled = new CancellationTokenSource();
         canceled.Cancel();
         Assert.Same(first, cache.GetOrLoadAsync(model, 1, CancellationToken.None));
         Assert.Same(first, cache.GetOrLoadAsync(model, 1, canceled.Token));
