@@ -19,8 +19,10 @@ namespace MLOps.Functions.Scoring;
 /// waking another thread (an idle thread steals it if this one stays busy). The group is formed when that work item
 /// starts, not when the slot was handed on, so requests that arrive while the previous answers are being written
 /// join it instead of waiting for one more run (at 16 concurrent requests, 5.0-5.4 requests per group instead of
-/// 3.6-4.1, and 2-3% more throughput; docs/benchmarks.md). The thread that ran a group lets each of its requests go
-/// on inline (the rest of the function and the answer), which saves a thread-pool hand-off and wake-up per request.
+/// 3.6-4.1; the +2.8-3.3% throughput of the same-process A/B runs is inside their ±4% noise, so the larger groups are
+/// what is claimed; docs/benchmarks.md, seventh and eighth sessions). The thread that ran a group lets each of its
+/// requests go on inline (the rest of the function and the answer), which saves a thread-pool hand-off and wake-up
+/// per request.
 /// </para>
 /// <para>
 /// Requests are combined only when they use the same feature schema instance (the version's own), so columns line
