@@ -62,6 +62,9 @@ internal sealed class DynamicBatcher(Scorer scorer, ModelSession session, int ma
     /// <summary>Requests scored as part of a combined run so far, in this batcher's totals (metric <c>mlops.prediction.batched_requests</c>).</summary>
     public long BatchedRequests => _totals.BatchedRequests;
 
+    /// <summary>Combined runs so far, in this batcher's totals (metric <c>mlops.prediction.combined_runs</c>).</summary>
+    public long CombinedRuns => _totals.CombinedRuns;
+
     public ValueTask<ScoreResult> ScoreAsync(FeatureBatch batch)
     {
         lock (_gate)
